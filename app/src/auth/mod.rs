@@ -1,0 +1,190 @@
+//! Accounts: sign-up, sign-in and sign-out pages with their server functions, the session
+//! context every page reads, and (on the server) tokens, passwords and request authentication.
+
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod token;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// The signed-in user as pages see it. `api_token` is a short-lived bearer token for the
+/// chat API (the session cookie itself is HttpOnly).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub name: Option<String>,
+    pub api_token: String,
+}
+
+/// Bearer tokens handed to the page live one hour; the panel asks for a new one on 401.
+pub const API_TOKEN_TTL_SECS: i64 = 3600;
+
+#[server]
+pub async fn get_session() -> Result<Option<Session>, AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    let Some(user) = session::page_user().await? else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        api_token: state
+            .keys
+            .issue(&user.id, user.email.as_deref(), API_TOKEN_TTL_SECS),
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+    }))
+}
+
+#[server]
+pub async fn sign_up(email: String, password: String, name: String) -> Result<(), AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    let email = session::normalize_email(&email)?;
+    password::check_strength(&password).map_err(AppError::Invalid)?;
+    let name = Some(name.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.chars().take(100).collect::<String>());
+    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+        .await
+        .map_err(|e| AppError::Server(e.to_string()))?;
+    let user = state.db.create_user(&email, name.as_deref(), &hash).await?;
+    session::start(&state, &user);
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    let email = email.trim().to_lowercase();
+    let found = state.db.user_by_email(&email).await?;
+    let (user, hash) = match found {
+        Some((u, Some(h))) => (Some(u), h),
+        _ => (None, password::decoy_hash().to_string()),
+    };
+    let ok = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
+        .await
+        .map_err(|e| AppError::Server(e.to_string()))?;
+    match user {
+        Some(u) if ok => {
+            session::start(&state, &u);
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        _ => Err(AppError::Invalid("Wrong email or password.".into())),
+    }
+}
+
+#[server]
+pub async fn sign_out() -> Result<(), AppError> {
+    session::end();
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// Session plus the actions that change it, provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct AuthContext {
+    pub session: Resource<Result<Option<Session>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+pub fn provide_auth() -> AuthContext {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let session = Resource::new(
+        move || {
+            (
+                sign_in.version().get(),
+                sign_up.version().get(),
+                sign_out.version().get(),
+            )
+        },
+        |_| get_session(),
+    );
+    let ctx = AuthContext {
+        session,
+        sign_in,
+        sign_up,
+        sign_out,
+    };
+    provide_context(ctx);
+    ctx
+}
+
+pub fn use_auth() -> AuthContext {
+    expect_context::<AuthContext>()
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = use_auth().sign_in;
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="auth-card">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action attr:class="stack">
+                <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
+                <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
+            </ActionForm>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = use_auth().sign_up;
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <section class="auth-card">
+            <h1>"Create your account"</h1>
+            <ActionForm action=action attr:class="stack">
+                <label>"Name" <input type="text" name="name" autocomplete="name" maxlength="100"/></label>
+                <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
+                <label>"Password" <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign up"</button>
+            </ActionForm>
+            <Show when=move || error().is_some()>
+                <p class="error" role="alert">{error}</p>
+            </Show>
+            <p>"Have an account? " <A href="/signin">"Sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignOutButton() -> impl IntoView {
+    let action = use_auth().sign_out;
+    view! {
+        <ActionForm action=action attr:class="inline">
+            <button type="submit" class="link">"Sign out"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,109 @@
+//! HS256 session tokens: ours, or any service's that shares the secret.
+
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error("invalid or expired token: {0}")]
+pub struct TokenError(pub String);
+
+/// Seconds of clock difference tolerated between us and another token issuer.
+const LEEWAY_SECS: u64 = 60;
+
+impl TokenKeys {
+    pub fn new(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
+        TokenKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            issuer,
+            audience,
+        }
+    }
+
+    /// Signs a token for `sub` valid for `ttl_secs`.
+    pub fn issue(&self, sub: &str, email: Option<&str>, ttl_secs: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: sub.to_string(),
+            exp: now + ttl_secs,
+            iat: Some(now),
+            nbf: None,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            email: email.map(str::to_string),
+            name: None,
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail")
+    }
+
+    /// Verifies signature (HS256 only, so `alg: none` is refused), expiry and not-before with
+    /// a 60 s leeway, and issuer/audience when configured.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = LEEWAY_SECS;
+        v.validate_nbf = true;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        match &self.issuer {
+            Some(iss) => v.set_issuer(&[iss]),
+            None => v.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => v.set_audience(&[aud]),
+            None => v.validate_aud = false,
+        }
+        let data =
+            decode::<Claims>(token, &self.decoding, &v).map_err(|e| TokenError(e.to_string()))?;
+        if data.claims.sub.trim().is_empty() || data.claims.sub.len() > 200 {
+            return Err(TokenError("subject is empty or too long".into()));
+        }
+        Ok(data.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_we_issue_verifies_and_a_foreign_key_does_not() {
+        let keys = TokenKeys::new(b"secret-one", None, None);
+        let t = keys.issue("u1", Some("a@b.c"), 60);
+        assert_eq!(keys.verify(&t).unwrap().sub, "u1");
+        let other = TokenKeys::new(b"secret-two", None, None);
+        assert!(other.verify(&t).is_err());
+    }
+
+    #[test]
+    fn expired_beyond_leeway_is_refused() {
+        let keys = TokenKeys::new(b"s", None, None);
+        let t = keys.issue("u1", None, -120);
+        assert!(keys.verify(&t).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! The ChatKit protocol: wire types (shared with the browser), and on the server the engine,
+//! its error type and the storage trait. Nothing here knows about tasks.
+
+pub mod types;
+
+#[cfg(feature = "ssr")]
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+#[cfg(feature = "ssr")]
+pub use error::ChatKitError;
+#[cfg(feature = "ssr")]
+pub use server::{ChatKitServer, ProcessResult, RespondContext, Responder, ThreadStream};
+#[cfg(feature = "ssr")]
+pub use store::{StoreError, ThreadStore};

@@ -1,0 +1,395 @@
+//! The chat: a floating button on every signed-in page and the panel it opens (400 px on
+//! desktop, full screen on phones). It speaks ChatKit to `/api/chatkit` and keeps the current
+//! thread id in localStorage so a reload reopens the same conversation.
+
+pub mod client;
+
+use leptos::html;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::auth::use_auth;
+use crate::chatkit::types::*;
+use crate::components::markdown::Markdown;
+use crate::hooks::use_local_storage::use_local_storage;
+use client::ClientError;
+
+#[derive(Clone, Copy, PartialEq)]
+enum PanelView {
+    Chat,
+    History,
+}
+
+/// Everything the panel shows, as signals.
+#[derive(Clone, Copy)]
+struct Chat {
+    thread_id: RwSignal<Option<String>>,
+    title: RwSignal<Option<String>>,
+    items: RwSignal<Vec<ThreadItem>>,
+    streaming: RwSignal<bool>,
+    error: RwSignal<Option<String>>,
+    progress: RwSignal<Option<String>>,
+    threads: RwSignal<Vec<Thread>>,
+    view: RwSignal<PanelView>,
+    loaded_for: RwSignal<Option<String>>,
+}
+
+impl Chat {
+    fn apply(&self, ev: ThreadStreamEvent) {
+        match ev {
+            ThreadStreamEvent::ThreadCreated { thread }
+            | ThreadStreamEvent::ThreadUpdated { thread } => {
+                self.loaded_for.set(Some(thread.id.clone()));
+                self.thread_id.set(Some(thread.id));
+                self.title.set(thread.title);
+            }
+            ThreadStreamEvent::ItemAdded { item }
+            | ThreadStreamEvent::ItemDone { item }
+            | ThreadStreamEvent::ItemReplaced { item } => {
+                self.progress.set(None);
+                self.items
+                    .update(|items| match items.iter_mut().find(|i| i.id == item.id) {
+                        Some(existing) => *existing = item,
+                        None => items.push(item),
+                    });
+            }
+            ThreadStreamEvent::ItemUpdated { item_id, update } => self.items.update(|items| {
+                if let Some(i) = items.iter_mut().find(|i| i.id == item_id) {
+                    update.apply(i);
+                }
+            }),
+            ThreadStreamEvent::ItemRemoved { item_id } => {
+                self.items.update(|items| items.retain(|i| i.id != item_id))
+            }
+            ThreadStreamEvent::ProgressUpdate { text, .. } => self.progress.set(Some(text)),
+            ThreadStreamEvent::Error { message, .. } => self.error.set(Some(
+                message.unwrap_or_else(|| "Something went wrong. Please try again.".into()),
+            )),
+            ThreadStreamEvent::Notice { message, .. } => self.error.set(Some(message)),
+            ThreadStreamEvent::StreamOptions { .. } | ThreadStreamEvent::ClientEffect { .. } => {}
+        }
+    }
+}
+
+/// The current bearer token for the chat API, if signed in.
+fn api_token() -> Option<String> {
+    match use_auth().session.get_untracked() {
+        Some(Ok(Some(s))) => Some(s.api_token),
+        _ => None,
+    }
+}
+
+#[component]
+pub fn ChatLauncher() -> impl IntoView {
+    let open = RwSignal::new(false);
+    view! {
+        <button
+            class="chat-launcher"
+            aria-label="Open chat"
+            aria-expanded=move || open.get().to_string()
+            on:click=move |_| open.update(|o| *o = !*o)
+        >
+            {move || if open.get() { "×" } else { "💬" }}
+        </button>
+        <Show when=move || open.get()>
+            <ChatPanel on_close=move || open.set(false)/>
+        </Show>
+    }
+}
+
+#[component]
+fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
+    let auth = use_auth();
+    let stored = use_local_storage("todokit.thread");
+    let chat = Chat {
+        thread_id: stored,
+        title: RwSignal::new(None),
+        items: RwSignal::new(Vec::new()),
+        streaming: RwSignal::new(false),
+        error: RwSignal::new(None),
+        progress: RwSignal::new(None),
+        threads: RwSignal::new(Vec::new()),
+        view: RwSignal::new(PanelView::Chat),
+        loaded_for: RwSignal::new(None),
+    };
+    let input = RwSignal::new(String::new());
+    let list_ref = NodeRef::<html::Div>::new();
+
+    let fail = move |e: ClientError| {
+        if e == ClientError::Unauthorized {
+            auth.session.refetch();
+        }
+        chat.error.set(Some(e.to_string()));
+    };
+
+    // Load the remembered thread once per thread id.
+    Effect::new(move |_| {
+        let Some(id) = chat.thread_id.get() else {
+            return;
+        };
+        if chat.loaded_for.get_untracked().as_deref() == Some(id.as_str()) {
+            return;
+        }
+        chat.loaded_for.set(Some(id.clone()));
+        let Some(token) = api_token() else { return };
+        spawn_local(async move {
+            let req = ChatKitRequest::GetThread(ThreadIdParams { thread_id: id });
+            match client::request_json::<Thread>(&token, &req).await {
+                Ok(t) => {
+                    chat.title.set(t.title.clone());
+                    chat.items.set(t.items.data);
+                }
+                Err(ClientError::Http { status: 404, .. }) => {
+                    chat.thread_id.set(None);
+                    chat.items.set(Vec::new());
+                }
+                Err(e) => fail(e),
+            }
+        });
+    });
+
+    // Keep the newest message in view.
+    Effect::new(move |_| {
+        chat.items.track();
+        if let Some(el) = list_ref.get() {
+            el.set_scroll_top(el.scroll_height());
+        }
+    });
+
+    let send = move || {
+        let text = input.get_untracked().trim().to_string();
+        if text.is_empty() || chat.streaming.get_untracked() {
+            return;
+        }
+        let Some(token) = api_token() else {
+            chat.error.set(Some("Please sign in again.".into()));
+            return;
+        };
+        input.set(String::new());
+        chat.error.set(None);
+        chat.streaming.set(true);
+        let req = match chat.thread_id.get_untracked() {
+            Some(thread_id) => ChatKitRequest::AddUserMessage(AddUserMessageParams {
+                thread_id,
+                input: UserMessageInput::text(text.clone()),
+            }),
+            None => ChatKitRequest::CreateThread(CreateThreadParams {
+                input: UserMessageInput::text(text.clone()),
+            }),
+        };
+        spawn_local(async move {
+            let result = client::request_stream(&token, &req, move |ev| chat.apply(ev)).await;
+            chat.streaming.set(false);
+            chat.progress.set(None);
+            if let Err(e) = result {
+                input.set(text);
+                fail(e);
+            }
+            // Tell open pages (e.g. the tasks page) that a turn may have changed tasks.
+            #[cfg(feature = "hydrate")]
+            if let (Some(w), Ok(ev)) = (
+                web_sys::window(),
+                web_sys::CustomEvent::new("todokit:changed"),
+            ) {
+                let _ = w.dispatch_event(&ev);
+            }
+        });
+    };
+
+    let new_chat = move |_| {
+        chat.thread_id.set(None);
+        chat.loaded_for.set(None);
+        chat.items.set(Vec::new());
+        chat.title.set(None);
+        chat.error.set(None);
+        chat.view.set(PanelView::Chat);
+    };
+
+    let show_history = move |_| {
+        chat.view.set(PanelView::History);
+        let Some(token) = api_token() else { return };
+        spawn_local(async move {
+            let req = ChatKitRequest::ListThreads(ListParams {
+                limit: Some(50),
+                ..Default::default()
+            });
+            match client::request_json::<Page<Thread>>(&token, &req).await {
+                Ok(page) => chat.threads.set(page.data),
+                Err(e) => fail(e),
+            }
+        });
+    };
+
+    view! {
+        <aside class="chat-panel" role="dialog" aria-label="Chat">
+            <header class="chat-header">
+                <h2 class="chat-title">{move || chat.title.get().unwrap_or_else(|| "New chat".into())}</h2>
+                <button class="icon" title="New chat" aria-label="New chat" on:click=new_chat>"＋"</button>
+                <button class="icon" title="History" aria-label="History" on:click=show_history>"☰"</button>
+                <button class="icon" title="Close" aria-label="Close chat" on:click=move |_| on_close()>"×"</button>
+            </header>
+            <Show when=move || chat.view.get() == PanelView::History fallback=move || view! {
+                <div class="chat-messages" node_ref=list_ref aria-live="polite">
+                    <Show when=move || chat.items.with(Vec::is_empty)>
+                        <p class="chat-empty">"Ask me to add, list, complete or delete tasks."</p>
+                    </Show>
+                    {move || chat.items.get().into_iter().filter(|i| !i.is_hidden()).map(render_item).collect_view()}
+                    <Show when=move || chat.progress.get().is_some()>
+                        <p class="chat-progress">{move || chat.progress.get()}</p>
+                    </Show>
+                </div>
+            }>
+                <HistoryList chat=chat/>
+            </Show>
+            <Show when=move || chat.error.get().is_some()>
+                <p class="chat-error" role="alert">{move || chat.error.get()}</p>
+            </Show>
+            <form class="chat-input" on:submit=move |ev| { ev.prevent_default(); send(); }>
+                <textarea
+                    rows="1"
+                    placeholder="Message"
+                    aria-label="Message"
+                    maxlength="16000"
+                    prop:value=move || input.get()
+                    on:input=move |ev| input.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                            ev.prevent_default();
+                            send();
+                        }
+                    }
+                ></textarea>
+                <button type="submit" class="primary" disabled=move || chat.streaming.get()>"Send"</button>
+            </form>
+        </aside>
+    }
+}
+
+#[component]
+fn HistoryList(chat: Chat) -> impl IntoView {
+    let open_thread = move |id: String| {
+        chat.items.set(Vec::new());
+        chat.loaded_for.set(None);
+        chat.thread_id.set(Some(id));
+        chat.view.set(PanelView::Chat);
+    };
+    let delete = move |id: String| {
+        let Some(token) = api_token() else { return };
+        spawn_local(async move {
+            let req = ChatKitRequest::DeleteThread(ThreadIdParams {
+                thread_id: id.clone(),
+            });
+            match client::request_json::<serde_json::Value>(&token, &req).await {
+                Ok(_) => {
+                    chat.threads.update(|t| t.retain(|t| t.id != id));
+                    if chat.thread_id.get_untracked().as_deref() == Some(id.as_str()) {
+                        chat.thread_id.set(None);
+                        chat.items.set(Vec::new());
+                        chat.title.set(None);
+                    }
+                }
+                Err(e) => chat.error.set(Some(e.to_string())),
+            }
+        });
+    };
+    let rename = move |id: String, title: String| {
+        let Some(token) = api_token() else { return };
+        spawn_local(async move {
+            let req = ChatKitRequest::UpdateThread(UpdateThreadParams {
+                thread_id: id.clone(),
+                title,
+            });
+            match client::request_json::<Thread>(&token, &req).await {
+                Ok(t) => {
+                    chat.threads.update(|list| {
+                        if let Some(x) = list.iter_mut().find(|x| x.id == t.id) {
+                            x.title = t.title.clone();
+                        }
+                    });
+                    if chat.thread_id.get_untracked().as_deref() == Some(id.as_str()) {
+                        chat.title.set(t.title);
+                    }
+                }
+                Err(e) => chat.error.set(Some(e.to_string())),
+            }
+        });
+    };
+    view! {
+        <div class="chat-history">
+            <Show when=move || chat.threads.with(Vec::is_empty)>
+                <p class="chat-empty">"No conversations yet."</p>
+            </Show>
+            <ul>
+                {move || chat.threads.get().into_iter().map(|t| {
+                    let id = t.id.clone();
+                    let (id2, id3) = (id.clone(), id.clone());
+                    let title = t.title.clone().unwrap_or_else(|| "Untitled".into());
+                    let editing = RwSignal::new(false);
+                    let draft = RwSignal::new(title.clone());
+                    view! {
+                        <li class="thread-row">
+                            <Show when=move || editing.get() fallback={
+                                let title = title.clone();
+                                let id = id.clone();
+                                move || view! {
+                                    <button class="link thread-open" on:click={let id = id.clone(); move |_| open_thread(id.clone())}>{title.clone()}</button>
+                                }
+                            }>
+                                <form class="inline" on:submit={let id = id2.clone(); move |ev| {
+                                    ev.prevent_default();
+                                    editing.set(false);
+                                    rename(id.clone(), draft.get_untracked());
+                                }}>
+                                    <input aria-label="Thread title" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))/>
+                                </form>
+                            </Show>
+                            <button class="icon" title="Rename" aria-label="Rename" on:click=move |_| editing.set(true)>"✎"</button>
+                            <button class="icon" title="Delete" aria-label="Delete" on:click={let id = id3.clone(); move |_| delete(id.clone())}>"🗑"</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+fn render_item(item: ThreadItem) -> AnyView {
+    match &item.kind {
+        ItemKind::UserMessage { .. } => {
+            let text = item.user_text().unwrap_or_default();
+            view! { <div class="msg user" data-item-id=item.id.clone()><p>{text}</p></div> }
+                .into_any()
+        }
+        ItemKind::AssistantMessage { .. } => {
+            let text = item.assistant_text().unwrap_or_default();
+            view! { <div class="msg assistant" data-item-id=item.id.clone()><Markdown text=text/></div> }.into_any()
+        }
+        ItemKind::Workflow { workflow } => {
+            let badges = workflow
+                .tasks
+                .iter()
+                .map(|t| {
+                    let (title, state) = match (&t.kind, &t.status_indicator) {
+                        (TaskKind::Custom { title, .. }, s) => {
+                            (title.clone().unwrap_or_default(), s.clone())
+                        }
+                        (_, s) => (String::new(), s.clone()),
+                    };
+                    let cls = match state {
+                        StatusIndicator::Loading => "tool-badge loading",
+                        StatusIndicator::Complete => "tool-badge complete",
+                        StatusIndicator::None => "tool-badge",
+                    };
+                    view! { <span class=cls>{title}</span> }
+                })
+                .collect_view();
+            view! { <div class="tool-badges" data-item-id=item.id.clone()>{badges}</div> }
+                .into_any()
+        }
+        ItemKind::Widget { copy_text, .. } => {
+            let text = copy_text.clone().unwrap_or_default();
+            view! { <div class="msg widget" data-item-id=item.id.clone()><Markdown text=text/></div> }.into_any()
+        }
+        _ => ().into_any(),
+    }
+}

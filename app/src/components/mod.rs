@@ -1,0 +1,4 @@
+//! Reusable views: the chat launcher and panel, and safe markdown.
+
+pub mod chat;
+pub mod markdown;

@@ -1,0 +1,3 @@
+//! Small browser hooks, one per file, each a no-op during server rendering.
+
+pub mod use_local_storage;

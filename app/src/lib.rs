@@ -1,0 +1,127 @@
+#![recursion_limit = "512"]
+//! todokit's isomorphic crate: pages, components and server functions, the ChatKit wire types
+//! shared with the browser, and (behind the `ssr` feature) the store, agent, tools and auth.
+
+pub mod auth;
+pub mod chatkit;
+pub mod components;
+pub mod error;
+pub mod hooks;
+pub mod tasks;
+
+#[cfg(feature = "ssr")]
+pub mod agent;
+#[cfg(feature = "ssr")]
+pub mod state;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod tools;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::StaticSegment;
+
+use auth::{provide_auth, use_auth, SignInPage, SignOutButton, SignUpPage};
+use components::chat::ChatLauncher;
+use tasks::TasksPage;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let auth = provide_auth();
+    let signed_in = move || matches!(auth.session.get(), Some(Ok(Some(_))));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/todokit.css"/>
+        <Title text="todokit"/>
+        <Router>
+            <header class="topbar">
+                <A href="/" attr:class="brand">"todokit"</A>
+                <Transition fallback=|| ()>
+                    <nav>
+                        {move || if signed_in() {
+                            view! { <A href="/tasks">"Tasks"</A> <SignOutButton/> }.into_any()
+                        } else {
+                            view! { <A href="/signin">"Sign in"</A> <A href="/signup">"Sign up"</A> }.into_any()
+                        }}
+                    </nav>
+                </Transition>
+            </header>
+            <main>
+                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Route path=StaticSegment("") view=HomePage/>
+                    <Route path=StaticSegment("signin") view=SignInPage/>
+                    <Route path=StaticSegment("signup") view=SignUpPage/>
+                    <Route path=StaticSegment("tasks") view=move || view! { <RequireUser><TasksPage/></RequireUser> }/>
+                </Routes>
+            </main>
+            <Transition fallback=|| ()>
+                <Show when=signed_in>
+                    <ChatLauncher/>
+                </Show>
+            </Transition>
+        </Router>
+    }
+}
+
+/// Shows its children to signed-in users and a sign-in prompt to everyone else.
+#[component]
+fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || match auth.session.get() {
+                Some(Ok(Some(_))) => children().into_any(),
+                Some(_) => view! {
+                    <p class="notice">"Please " <A href="/signin">"sign in"</A> " to see your tasks."</p>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn HomePage() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| ()>
+            {move || match auth.session.get() {
+                Some(Ok(Some(s))) => view! {
+                    <section class="home">
+                        <h1>"Hello" {s.name.map(|n| format!(", {n}"))}</h1>
+                        <p>"Open the chat (bottom right) to manage your tasks, or go to " <A href="/tasks">"your tasks"</A> "."</p>
+                    </section>
+                }.into_any(),
+                _ => view! {
+                    <section class="home">
+                        <h1>"todokit"</h1>
+                        <p>"Your tasks, managed by a chat assistant that runs on your own server."</p>
+                        <p><A href="/signup">"Create an account"</A> " or " <A href="/signin">"sign in"</A> "."</p>
+                    </section>
+                }.into_any(),
+            }}
+        </Transition>
+    }
+}

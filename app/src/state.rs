@@ -1,0 +1,127 @@
+//! Everything a request handler needs, built once at start-up and shared by the axum routes
+//! and the server functions (which reach it with `expect_context::<AppState>()`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use leptos::config::LeptosOptions;
+
+use crate::agent::{offline::OfflineAssistant, Agent, Model};
+use crate::auth::token::TokenKeys;
+use crate::chatkit::ChatKitServer;
+use crate::store::Db;
+
+/// Settings read from the environment (see README); every one has a working default.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub jwt_secret: Vec<u8>,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub session_ttl_secs: i64,
+    pub max_message_chars: usize,
+}
+
+impl Config {
+    /// Reads the environment; creates `data/` and a JWT secret in it on first run.
+    pub fn from_env() -> std::io::Result<Config> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let data_dir = PathBuf::from(env("TODOKIT_DATA_DIR").unwrap_or_else(|| "data".into()));
+        std::fs::create_dir_all(&data_dir)?;
+        let database_url = env("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("todokit.db").display()));
+        let jwt_secret = match env("JWT_SECRET") {
+            Some(s) => s.into_bytes(),
+            None => secret_file(&data_dir.join("jwt_secret"))?,
+        };
+        Ok(Config {
+            data_dir,
+            database_url,
+            jwt_secret,
+            jwt_issuer: env("JWT_ISSUER"),
+            jwt_audience: env("JWT_AUDIENCE"),
+            session_ttl_secs: env("SESSION_TTL_SECS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(7 * 24 * 3600),
+            max_message_chars: env("MAX_MESSAGE_CHARS")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(16_000),
+        })
+    }
+}
+
+/// The generated secret is 64 random hex characters, readable only by its owner.
+fn secret_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if let Ok(s) = std::fs::read_to_string(path) {
+        if !s.trim().is_empty() {
+            return Ok(s.trim().as_bytes().to_vec());
+        }
+    }
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    std::fs::write(path, &secret)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(secret.into_bytes())
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: TokenKeys,
+    pub agent: Arc<Agent>,
+    pub chatkit: ChatKitServer,
+}
+
+impl AppState {
+    pub async fn new(config: Config, leptos_options: LeptosOptions) -> Result<AppState, String> {
+        let db = Db::connect(&config.database_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let model: Arc<dyn Model> = Arc::new(OfflineAssistant);
+        Ok(Self::with_model(config, leptos_options, db, model))
+    }
+
+    /// Assembles the state around an open database and a chosen model (tests use this).
+    pub fn with_model(
+        config: Config,
+        leptos_options: LeptosOptions,
+        db: Db,
+        model: Arc<dyn Model>,
+    ) -> AppState {
+        let keys = TokenKeys::new(
+            &config.jwt_secret,
+            config.jwt_issuer.clone(),
+            config.jwt_audience.clone(),
+        );
+        let agent = Arc::new(Agent::new(db.clone(), model));
+        let limits = crate::chatkit::server::EngineLimits {
+            max_message_chars: config.max_message_chars,
+            ..Default::default()
+        };
+        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone()).with_limits(limits);
+        AppState {
+            leptos_options,
+            config: Arc::new(config),
+            db,
+            keys,
+            agent,
+            chatkit,
+        }
+    }
+}
+
+impl axum::extract::FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

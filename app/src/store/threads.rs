@@ -1,0 +1,411 @@
+//! ChatKit threads, items, attachments and feedback in SQL, every statement scoped by user.
+//! Pages are keyset pages on (created_at, seq) so they stay fast and stable under inserts.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+
+use super::{db_err, micros, on_pool, Db};
+use crate::chatkit::store::{StoreError, StoreResult, ThreadStore};
+use crate::chatkit::types::*;
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("stored values always serialize")
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Database(format!("corrupt stored JSON: {e}")))
+}
+
+fn kind_name(item: &ThreadItem) -> String {
+    serde_json::to_value(&item.kind)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Comparison operator and direction for a keyset page.
+fn keyset(order: Order) -> (&'static str, &'static str) {
+    match order {
+        Order::Asc => (">", "ASC"),
+        Order::Desc => ("<", "DESC"),
+    }
+}
+
+#[async_trait]
+impl ThreadStore for Db {
+    async fn load_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<ThreadMetadata> {
+        on_pool!(self, p => {
+            let row = sqlx::query(
+                "SELECT id, title, status, allowed_image_domains, metadata, created_at
+                 FROM threads WHERE id = $1 AND user_id = $2",
+            )
+            .bind(thread_id)
+            .bind(user_id)
+            .fetch_optional(p)
+            .await
+            .map_err(db_err)?
+            .ok_or(StoreError::NotFound("thread"))?;
+            Ok(ThreadMetadata {
+                title: row.try_get("title").map_err(db_err)?,
+                id: row.try_get("id").map_err(db_err)?,
+                created_at: row.try_get("created_at").map_err(db_err)?,
+                status: from_json(&row.try_get::<String, _>("status").map_err(db_err)?)?,
+                allowed_image_domains: match row.try_get::<Option<String>, _>("allowed_image_domains").map_err(db_err)? {
+                    Some(s) => Some(from_json(&s)?),
+                    None => None,
+                },
+                metadata: from_json(&row.try_get::<String, _>("metadata").map_err(db_err)?)?,
+            })
+        })
+    }
+
+    async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> StoreResult<()> {
+        let domains = t.allowed_image_domains.as_ref().map(to_json);
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO threads (id, user_id, title, status, allowed_image_domains, metadata, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status,
+                   allowed_image_domains = excluded.allowed_image_domains, metadata = excluded.metadata
+                 WHERE threads.user_id = excluded.user_id",
+            )
+            .bind(&t.id)
+            .bind(user_id)
+            .bind(&t.title)
+            .bind(to_json(&t.status))
+            .bind(domains)
+            .bind(to_json(&t.metadata))
+            .bind(micros(t.created_at))
+            .execute(p)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn load_threads(
+        &self,
+        user_id: &str,
+        limit: usize,
+        after: Option<&str>,
+        order: Order,
+    ) -> StoreResult<Page<ThreadMetadata>> {
+        let (cmp, dir) = keyset(order);
+        let ids: Vec<String> = on_pool!(self, p => {
+            let rows = match after {
+                None => sqlx::query(&format!(
+                    "SELECT id FROM threads WHERE user_id = $1 ORDER BY created_at {dir}, id {dir} LIMIT $2"
+                ))
+                .bind(user_id)
+                .bind(limit as i64 + 1)
+                .fetch_all(p)
+                .await,
+                Some(cursor) => {
+                    let c = sqlx::query("SELECT created_at FROM threads WHERE id = $1 AND user_id = $2")
+                        .bind(cursor)
+                        .bind(user_id)
+                        .fetch_optional(p)
+                        .await
+                        .map_err(db_err)?
+                        .ok_or(StoreError::NotFound("cursor"))?;
+                    let at: DateTime<Utc> = c.try_get("created_at").map_err(db_err)?;
+                    sqlx::query(&format!(
+                        "SELECT id FROM threads WHERE user_id = $1
+                           AND (created_at {cmp} $2 OR (created_at = $2 AND id {cmp} $3))
+                         ORDER BY created_at {dir}, id {dir} LIMIT $4"
+                    ))
+                    .bind(user_id)
+                    .bind(at)
+                    .bind(cursor)
+                    .bind(limit as i64 + 1)
+                    .fetch_all(p)
+                    .await
+                }
+            }
+            .map_err(db_err)?;
+            rows.iter().map(|r| r.try_get::<String, _>("id").map_err(db_err)).collect::<StoreResult<_>>()?
+        });
+        let has_more = ids.len() > limit;
+        let mut data = Vec::with_capacity(limit);
+        for id in ids.iter().take(limit) {
+            data.push(self.load_thread(user_id, id).await?);
+        }
+        let after = if has_more {
+            data.last().map(|t: &ThreadMetadata| t.id.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            data,
+            has_more,
+            after,
+        })
+    }
+
+    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<()> {
+        on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
+            for sql in [
+                "DELETE FROM feedback WHERE thread_id = $1 AND user_id = $2",
+                "DELETE FROM thread_items WHERE thread_id = $1 AND user_id = $2",
+                "DELETE FROM attachments WHERE thread_id = $1 AND user_id = $2",
+            ] {
+                sqlx::query(sql).bind(thread_id).bind(user_id).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            let done = sqlx::query("DELETE FROM threads WHERE id = $1 AND user_id = $2")
+                .bind(thread_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            tx.commit().await.map_err(db_err)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("thread"));
+            }
+            Ok(())
+        })
+    }
+
+    async fn load_thread_items(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        after: Option<&str>,
+        limit: usize,
+        order: Order,
+    ) -> StoreResult<Page<ThreadItem>> {
+        let (cmp, dir) = keyset(order);
+        let rows: Vec<(String, String)> = on_pool!(self, p => {
+            let rows = match after {
+                None => sqlx::query(&format!(
+                    "SELECT id, data FROM thread_items WHERE thread_id = $1 AND user_id = $2
+                     ORDER BY created_at {dir}, seq {dir} LIMIT $3"
+                ))
+                .bind(thread_id)
+                .bind(user_id)
+                .bind(limit as i64 + 1)
+                .fetch_all(p)
+                .await,
+                Some(cursor) => {
+                    let c = sqlx::query(
+                        "SELECT created_at, seq FROM thread_items WHERE thread_id = $1 AND user_id = $2 AND id = $3",
+                    )
+                    .bind(thread_id)
+                    .bind(user_id)
+                    .bind(cursor)
+                    .fetch_optional(p)
+                    .await
+                    .map_err(db_err)?
+                    .ok_or(StoreError::NotFound("cursor"))?;
+                    let at: DateTime<Utc> = c.try_get("created_at").map_err(db_err)?;
+                    let seq: i64 = c.try_get("seq").map_err(db_err)?;
+                    sqlx::query(&format!(
+                        "SELECT id, data FROM thread_items WHERE thread_id = $1 AND user_id = $2
+                           AND (created_at {cmp} $3 OR (created_at = $3 AND seq {cmp} $4))
+                         ORDER BY created_at {dir}, seq {dir} LIMIT $5"
+                    ))
+                    .bind(thread_id)
+                    .bind(user_id)
+                    .bind(at)
+                    .bind(seq)
+                    .bind(limit as i64 + 1)
+                    .fetch_all(p)
+                    .await
+                }
+            }
+            .map_err(db_err)?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("id").map_err(db_err)?, r.try_get("data").map_err(db_err)?)))
+                .collect::<StoreResult<_>>()?
+        });
+        let has_more = rows.len() > limit;
+        let data = rows
+            .iter()
+            .take(limit)
+            .map(|(_, d)| from_json::<ThreadItem>(d))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let after = if has_more {
+            data.last().map(|i| i.id.clone())
+        } else {
+            None
+        };
+        Ok(Page {
+            data,
+            has_more,
+            after,
+        })
+    }
+
+    async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()> {
+        on_pool!(self, p => {
+            let done = sqlx::query(
+                "INSERT INTO thread_items (id, thread_id, user_id, kind, data, created_at)
+                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS
+                   (SELECT 1 FROM threads WHERE id = $2 AND user_id = $3)",
+            )
+            .bind(&item.id)
+            .bind(&item.thread_id)
+            .bind(user_id)
+            .bind(kind_name(item))
+            .bind(to_json(item))
+            .bind(micros(item.created_at))
+            .execute(p)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) if d.is_unique_violation() => {
+                    StoreError::Conflict(format!("item {} already exists", item.id))
+                }
+                e => db_err(e),
+            })?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound("thread"));
+            }
+            Ok(())
+        })
+    }
+
+    async fn save_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()> {
+        let updated = on_pool!(self, p => {
+            sqlx::query("UPDATE thread_items SET data = $1, kind = $2 WHERE thread_id = $3 AND id = $4 AND user_id = $5")
+                .bind(to_json(item))
+                .bind(kind_name(item))
+                .bind(&item.thread_id)
+                .bind(&item.id)
+                .bind(user_id)
+                .execute(p)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        });
+        if updated == 0 {
+            self.add_thread_item(user_id, item).await?;
+        }
+        Ok(())
+    }
+
+    async fn load_item(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        item_id: &str,
+    ) -> StoreResult<ThreadItem> {
+        let data: String = on_pool!(self, p => {
+            sqlx::query("SELECT data FROM thread_items WHERE thread_id = $1 AND id = $2 AND user_id = $3")
+                .bind(thread_id)
+                .bind(item_id)
+                .bind(user_id)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound("item"))?
+                .try_get("data")
+                .map_err(db_err)?
+        });
+        from_json(&data)
+    }
+
+    async fn delete_thread_item(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        item_id: &str,
+    ) -> StoreResult<()> {
+        let n = on_pool!(self, p => {
+            sqlx::query("DELETE FROM thread_items WHERE thread_id = $1 AND id = $2 AND user_id = $3")
+                .bind(thread_id)
+                .bind(item_id)
+                .bind(user_id)
+                .execute(p)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("item"));
+        }
+        Ok(())
+    }
+
+    async fn save_attachment(&self, user_id: &str, a: &Attachment) -> StoreResult<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO attachments (id, user_id, thread_id, data, created_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, data = excluded.data
+                 WHERE attachments.user_id = excluded.user_id",
+            )
+            .bind(&a.id)
+            .bind(user_id)
+            .bind(&a.thread_id)
+            .bind(to_json(a))
+            .bind(micros(Utc::now()))
+            .execute(p)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn load_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<Attachment> {
+        let data: String = on_pool!(self, p => {
+            sqlx::query("SELECT data FROM attachments WHERE id = $1 AND user_id = $2")
+                .bind(attachment_id)
+                .bind(user_id)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound("attachment"))?
+                .try_get("data")
+                .map_err(db_err)?
+        });
+        from_json(&data)
+    }
+
+    async fn delete_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<()> {
+        let n = on_pool!(self, p => {
+            sqlx::query("DELETE FROM attachments WHERE id = $1 AND user_id = $2")
+                .bind(attachment_id)
+                .bind(user_id)
+                .execute(p)
+                .await
+                .map_err(db_err)?
+                .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("attachment"));
+        }
+        Ok(())
+    }
+
+    async fn add_feedback(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        item_ids: &[String],
+        kind: FeedbackKind,
+    ) -> StoreResult<()> {
+        let kind = match kind {
+            FeedbackKind::Positive => "positive",
+            FeedbackKind::Negative => "negative",
+        };
+        for item_id in item_ids {
+            // Only items of the user's own thread can be rated.
+            self.load_item(user_id, thread_id, item_id).await?;
+            on_pool!(self, p => {
+                sqlx::query(
+                    "INSERT INTO feedback (user_id, thread_id, item_id, kind, created_at) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (thread_id, item_id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at",
+                )
+                .bind(user_id)
+                .bind(thread_id)
+                .bind(item_id)
+                .bind(kind)
+                .bind(micros(Utc::now()))
+                .execute(p)
+                .await
+                .map_err(db_err)?;
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,26 @@
+import { expect, Page } from "@playwright/test";
+
+/** Waits until the WASM bundle has hydrated the page (frontend sets body[data-hydrated]). */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated=true]")).toHaveCount(1);
+}
+
+let counter = 0;
+/** Signs up a fresh user and lands on the home page, signed in. */
+export async function signUp(page: Page, name = "Tester") {
+  const email = `user${Date.now()}-${counter++}@example.com`;
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
+  return email;
+}
+
+export async function openChat(page: Page) {
+  await hydrated(page);
+  await page.getByRole("button", { name: "Open chat" }).click();
+  await expect(page.getByRole("dialog", { name: "Chat" })).toBeVisible();
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Every test: formatting and lints, the Rust suite on SQLite (and on PostgreSQL when
+# TEST_DATABASE_URL is set), then the browser suite against a fresh release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh browser
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+log "cargo clippy (server and browser builds)"
+cargo clippy -p app -p todokit-server --features app/ssr --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+log "cargo test on SQLite"
+TEST_DATABASE_URL= cargo test -p app -p todokit-server --features app/ssr
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  log "cargo test on PostgreSQL ($TEST_DATABASE_URL)"
+  cargo test -p app -p todokit-server --features app/ssr
+fi
+
+log "release build (cargo leptos build --release)"
+cargo leptos build --release
+
+log "browser tests (Playwright, Debian chromium)"
+(cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)

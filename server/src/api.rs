@@ -1,0 +1,100 @@
+//! JSON/SSE routes: `POST /api/chatkit` (bearer token → engine) and the health report.
+
+use std::convert::Infallible;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use leptos::prelude::provide_context;
+use serde_json::json;
+
+use app::auth::session::{authenticate, bearer, AuthError};
+use app::chatkit::{ChatKitError, ProcessResult};
+use app::state::AppState;
+
+/// Largest request body accepted anywhere (a 16 000-character message is well under it).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+fn error_response(e: &ChatKitError) -> Response {
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(e.body())).into_response()
+}
+
+fn first_language(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
+    let tag = v.split(',').next()?.split(';').next()?.trim();
+    (!tag.is_empty() && tag != "*").then(|| tag.to_string())
+}
+
+pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(token) = bearer(&headers) else {
+        return error_response(&ChatKitError::unauthorized(AuthError::Missing.to_string()));
+    };
+    let user = match authenticate(&state, &token).await {
+        Ok(u) => u,
+        Err(AuthError::Store) => {
+            return error_response(&ChatKitError::unavailable("account store unavailable"))
+        }
+        Err(e) => return error_response(&ChatKitError::unauthorized(e.to_string())),
+    };
+    match state
+        .chatkit
+        .process(&body, &user.id, first_language(&headers))
+        .await
+    {
+        Ok(ProcessResult::Json(bytes)) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Ok(ProcessResult::Stream(rx)) => {
+            let frames = futures::stream::unfold(rx, |mut rx| async move {
+                rx.recv()
+                    .await
+                    .map(|frame| (Ok::<_, Infallible>(Bytes::from(frame)), rx))
+            });
+            Response::builder()
+                .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
+                .header(header::CACHE_CONTROL, "no-cache")
+                .header("x-accel-buffering", "no")
+                .body(Body::from_stream(frames))
+                .expect("static headers are valid")
+        }
+        Err(e) => error_response(&e),
+    }
+}
+
+pub async fn health(State(state): State<AppState>) -> Response {
+    let db_ok = state.db.ping().await.is_ok();
+    let body = json!({
+        "status": if db_ok { "ok" } else { "degraded" },
+        "database": state.db.kind(),
+        "agent": state.agent.describe(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+pub async fn server_fn(state: AppState, req: Request) -> Response {
+    leptos_axum::handle_server_fns_with_context(move || provide_context(state.clone()), req)
+        .await
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"error": {"code": "not_found", "message": "no such endpoint"}})),
+    )
+        .into_response()
+}

@@ -1,0 +1,59 @@
+#![recursion_limit = "512"]
+//! The HTTP surface: the ChatKit endpoint, health, server functions and the Leptos pages,
+//! all sharing one `AppState`.
+
+mod api;
+
+use axum::routing::{get, post};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use app::state::AppState;
+use app::{shell, App};
+
+pub use api::MAX_BODY_BYTES;
+
+/// Leptos options: cargo-leptos's environment when it launched us, else the workspace defaults.
+pub fn leptos_options() -> LeptosOptions {
+    if std::env::var("LEPTOS_OUTPUT_NAME").is_ok() {
+        if let Ok(conf) = get_configuration(None) {
+            return conf.leptos_options;
+        }
+    }
+    let addr: std::net::SocketAddr = std::env::var("LEPTOS_SITE_ADDR")
+        .ok()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| "127.0.0.1:3000".parse().expect("valid address"));
+    LeptosOptions::builder()
+        .output_name("todokit")
+        .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let page_state = state.clone();
+    let fn_state = state.clone();
+    Router::new()
+        .route("/api/chatkit", post(api::chatkit))
+        .route("/api/chatkit/health", get(api::health))
+        .route(
+            "/api/{*fn_name}",
+            post(move |req| api::server_fn(fn_state.clone(), req)).get(api::not_found),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(page_state.clone()),
+            {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}

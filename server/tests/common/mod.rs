@@ -1,0 +1,178 @@
+//! Test support: a real server on a loopback port over a real database (a fresh SQLite file,
+//! or the PostgreSQL named by TEST_DATABASE_URL), and raw HTTP helpers.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::agent::{offline::OfflineAssistant, Model};
+use app::chatkit::store::new_id;
+use app::state::{AppState, Config};
+use app::store::Db;
+use serde_json::Value;
+
+pub const SECRET: &str = "test-secret-0123456789abcdef";
+
+/// TEST_DATABASE_URL when set (PostgreSQL in CI), else a new SQLite file.
+pub fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => format!("sqlite://{}", dir.join("test.db").display()),
+    }
+}
+
+pub fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("todokit-test-{}", new_id("d")));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub async fn test_db() -> Db {
+    Db::connect(&database_url(&temp_dir()))
+        .await
+        .expect("test database opens")
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Arc::new(OfflineAssistant)).await
+}
+
+pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
+    let dir = temp_dir();
+    let config = Config {
+        data_dir: dir.clone(),
+        database_url: database_url(&dir),
+        jwt_secret: SECRET.as_bytes().to_vec(),
+        jwt_issuer: None,
+        jwt_audience: None,
+        session_ttl_secs: 3600,
+        max_message_chars: 16_000,
+    };
+    let db = Db::connect(&config.database_url)
+        .await
+        .expect("test database opens");
+    let state = AppState::with_model(config, todokit_server::leptos_options(), db, model);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = todokit_server::router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp {
+        addr,
+        state,
+        http: reqwest::Client::new(),
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Parses an SSE body framed as `data: <json>\n\n`, failing on anything else.
+    pub fn events(&self) -> Vec<Value> {
+        assert!(
+            self.content_type.starts_with("text/event-stream"),
+            "{}",
+            self.content_type
+        );
+        assert!(
+            self.body.is_empty() || self.body.ends_with("\n\n"),
+            "unterminated frame: {:?}",
+            self.body
+        );
+        self.body
+            .split_terminator("\n\n")
+            .map(|frame| {
+                let data = frame
+                    .strip_prefix("data: ")
+                    .unwrap_or_else(|| panic!("bad frame {frame:?}"));
+                assert!(!data.contains('\n'), "one line per event");
+                serde_json::from_str(data).unwrap()
+            })
+            .collect()
+    }
+}
+
+pub fn types(events: &[Value]) -> Vec<String> {
+    events
+        .iter()
+        .map(|e| {
+            let t = e["type"].as_str().unwrap().to_string();
+            match t.as_str() {
+                "thread.item.updated" => format!("{t}:{}", e["update"]["type"].as_str().unwrap()),
+                "thread.item.added" | "thread.item.done" => {
+                    format!("{t}:{}", e["item"]["type"].as_str().unwrap())
+                }
+                _ => t,
+            }
+        })
+        .collect()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A new signed-up user and a bearer token for them.
+    pub async fn user(&self) -> (String, String) {
+        let email = format!("{}@example.com", new_id("u"));
+        let user = self.state.db.create_user(&email, None, "x").await.unwrap();
+        let token = self.state.keys.issue(&user.id, Some(&email), 3600);
+        (user.id, token)
+    }
+
+    pub async fn post_raw(&self, token: Option<&str>, body: &str) -> Reply {
+        let mut req = self
+            .http
+            .post(self.url("/api/chatkit"))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        Reply {
+            status,
+            content_type,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    pub async fn post(&self, token: &str, body: Value) -> Reply {
+        self.post_raw(Some(token), &body.to_string()).await
+    }
+
+    /// Creates a thread with one message and returns its id and events.
+    pub async fn create_thread(&self, token: &str, text: &str) -> (String, Vec<Value>) {
+        let r = self
+            .post(
+                token,
+                serde_json::json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":text}],"attachments":[],"inference_options":{}}}}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let events = r.events();
+        let id = events[0]["thread"]["id"].as_str().unwrap().to_string();
+        (id, events)
+    }
+}

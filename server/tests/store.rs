@@ -1,0 +1,201 @@
+//! The store on a real database (SQLite, or PostgreSQL via TEST_DATABASE_URL): threads and
+//! items round-trip exactly, pages are keyset pages, and every call is scoped by user.
+
+mod common;
+
+use app::chatkit::store::{new_id, StoreError, ThreadStore};
+use app::chatkit::types::*;
+use chrono::{Duration, Utc};
+use common::test_db;
+
+async fn user(db: &app::store::Db) -> String {
+    db.create_user(&format!("{}@example.com", new_id("u")), None, "x")
+        .await
+        .unwrap()
+        .id
+}
+
+fn thread() -> ThreadMetadata {
+    ThreadMetadata {
+        title: None,
+        id: new_id("thr"),
+        created_at: Utc::now(),
+        status: ThreadStatus::Active,
+        allowed_image_domains: None,
+        metadata: Default::default(),
+    }
+}
+
+fn message(thread_id: &str, text: &str, offset_ms: i64) -> ThreadItem {
+    ThreadItem {
+        id: new_id("msg"),
+        thread_id: thread_id.into(),
+        created_at: Utc::now() + Duration::milliseconds(offset_ms),
+        kind: ItemKind::AssistantMessage {
+            content: vec![AssistantMessageContent::text(text)],
+        },
+    }
+}
+
+#[tokio::test]
+async fn thread_and_items_round_trip_exactly() {
+    let db = test_db().await;
+    let uid = user(&db).await;
+    let mut t = thread();
+    t.metadata
+        .insert("k".into(), serde_json::json!({"nested": [1, "two"]}));
+    db.save_thread(&uid, &t).await.unwrap();
+    let loaded = db.load_thread(&uid, &t.id).await.unwrap();
+    assert_eq!(loaded.id, t.id);
+    assert_eq!(loaded.metadata, t.metadata);
+    assert_eq!(
+        app::chatkit::types::timestamp::format(&loaded.created_at),
+        app::chatkit::types::timestamp::format(&t.created_at)
+    );
+
+    let user_item = ThreadItem {
+        id: new_id("msg"),
+        thread_id: t.id.clone(),
+        created_at: Utc::now(),
+        kind: ItemKind::UserMessage {
+            content: vec![UserMessageContent::InputText {
+                text: "héllo ✓ '; DROP TABLE threads; --".into(),
+            }],
+            attachments: vec![],
+            quoted_text: Some(String::new()),
+            inference_options: InferenceOptions::default(),
+        },
+    };
+    db.add_thread_item(&uid, &user_item).await.unwrap();
+    let back = db.load_item(&uid, &t.id, &user_item.id).await.unwrap();
+    assert_eq!(
+        serde_json::to_string(&back).unwrap(),
+        serde_json::to_string(&user_item).unwrap()
+    );
+
+    // Title changes are an upsert of the same row.
+    t.title = Some("Renamed".into());
+    db.save_thread(&uid, &t).await.unwrap();
+    assert_eq!(
+        db.load_thread(&uid, &t.id).await.unwrap().title.as_deref(),
+        Some("Renamed")
+    );
+
+    // Adding the same item twice is refused; saving it is an upsert.
+    assert!(matches!(
+        db.add_thread_item(&uid, &user_item).await,
+        Err(StoreError::Conflict(_))
+    ));
+    db.save_item(&uid, &user_item).await.unwrap();
+
+    db.delete_thread(&uid, &t.id).await.unwrap();
+    assert_eq!(
+        db.load_thread(&uid, &t.id).await,
+        Err(StoreError::NotFound("thread"))
+    );
+    assert_eq!(
+        db.load_item(&uid, &t.id, &user_item.id).await,
+        Err(StoreError::NotFound("item"))
+    );
+}
+
+#[tokio::test]
+async fn item_pages_walk_both_orders_without_gaps() {
+    let db = test_db().await;
+    let uid = user(&db).await;
+    let t = thread();
+    db.save_thread(&uid, &t).await.unwrap();
+    let empty = db
+        .load_thread_items(&uid, &t.id, None, 2, Order::Asc)
+        .await
+        .unwrap();
+    assert_eq!(
+        (empty.data.len(), empty.has_more, empty.after),
+        (0, false, None)
+    );
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let it = message(&t.id, &format!("m{i}"), i);
+        ids.push(it.id.clone());
+        db.add_thread_item(&uid, &it).await.unwrap();
+    }
+    for order in [Order::Asc, Order::Desc] {
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = db
+                .load_thread_items(&uid, &t.id, after.as_deref(), 2, order)
+                .await
+                .unwrap();
+            seen.extend(page.data.iter().map(|i| i.id.clone()));
+            assert_eq!(page.after.is_some(), page.has_more);
+            if !page.has_more {
+                break;
+            }
+            after = page.after;
+        }
+        let mut expected = ids.clone();
+        if order == Order::Desc {
+            expected.reverse();
+        }
+        assert_eq!(seen, expected, "{order:?}");
+    }
+    // An exact page says there is no more; a cursor at the end gives an empty page.
+    let exact = db
+        .load_thread_items(&uid, &t.id, None, 5, Order::Asc)
+        .await
+        .unwrap();
+    assert_eq!((exact.data.len(), exact.has_more), (5, false));
+    let end = db
+        .load_thread_items(&uid, &t.id, Some(&ids[4]), 5, Order::Asc)
+        .await
+        .unwrap();
+    assert!(end.data.is_empty() && !end.has_more);
+}
+
+#[tokio::test]
+async fn another_users_rows_are_invisible() {
+    let db = test_db().await;
+    let alice = user(&db).await;
+    let bob = user(&db).await;
+    let t = thread();
+    db.save_thread(&alice, &t).await.unwrap();
+    let it = message(&t.id, "private", 0);
+    db.add_thread_item(&alice, &it).await.unwrap();
+
+    assert_eq!(
+        db.load_thread(&bob, &t.id).await,
+        Err(StoreError::NotFound("thread"))
+    );
+    assert_eq!(
+        db.load_item(&bob, &t.id, &it.id).await,
+        Err(StoreError::NotFound("item"))
+    );
+    assert!(db
+        .load_thread_items(&bob, &t.id, None, 10, Order::Asc)
+        .await
+        .unwrap()
+        .data
+        .is_empty());
+    assert!(db
+        .load_threads(&bob, 10, None, Order::Desc)
+        .await
+        .unwrap()
+        .data
+        .is_empty());
+    // Bob cannot write into Alice's thread, nor take it over with an upsert.
+    let intruder = message(&t.id, "intruder", 1);
+    assert_eq!(
+        db.add_thread_item(&bob, &intruder).await,
+        Err(StoreError::NotFound("thread"))
+    );
+    let mut hijack = t.clone();
+    hijack.title = Some("bob's".into());
+    db.save_thread(&bob, &hijack).await.unwrap();
+    assert_eq!(db.load_thread(&alice, &t.id).await.unwrap().title, None);
+    assert_eq!(
+        db.delete_thread(&bob, &t.id).await,
+        Err(StoreError::NotFound("thread"))
+    );
+    assert!(db.load_thread(&alice, &t.id).await.is_ok());
+}
