@@ -224,7 +224,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         <aside class="chat-panel" role="dialog" aria-label="Chat">
             <header class="chat-header">
                 <h2 class="chat-title">{move || chat.title.get().unwrap_or_else(|| "New chat".into())}</h2>
-                <button class="icon" title="New chat" aria-label="New chat" on:click=new_chat>"＋"</button>
+                <button class="icon" title="New chat" aria-label="New chat" on:click=new_chat>"+"</button>
                 <button class="icon" title="History" aria-label="History" on:click=show_history>"☰"</button>
                 <button class="icon" title="Close" aria-label="Close chat" on:click=move |_| on_close()>"×"</button>
             </header>
