@@ -3,9 +3,11 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 
+use crate::agent::openai::{LlmSettings, OpenAiCompatible};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
 use crate::auth::token::TokenKeys;
 use crate::chatkit::ChatKitServer;
@@ -21,6 +23,10 @@ pub struct Config {
     pub jwt_audience: Option<String>,
     pub session_ttl_secs: i64,
     pub max_message_chars: usize,
+    /// The OpenAI-compatible model, when `LLM_BASE_URL` is set; else the offline assistant.
+    pub llm: Option<LlmSettings>,
+    /// Longest wait for one model turn (`LLM_TIMEOUT_SECS`).
+    pub llm_timeout: Duration,
 }
 
 impl Config {
@@ -47,6 +53,16 @@ impl Config {
             max_message_chars: env("MAX_MESSAGE_CHARS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(16_000),
+            llm: env("LLM_BASE_URL").map(|base_url| LlmSettings {
+                base_url,
+                api_key: env("LLM_API_KEY"),
+                model: env("LLM_MODEL").unwrap_or_else(|| "gpt-4o-mini".into()),
+            }),
+            llm_timeout: env("LLM_TIMEOUT_SECS")
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s > 0.0)
+                .map(Duration::from_secs_f64)
+                .unwrap_or(Duration::from_secs(30)),
         })
     }
 }
@@ -87,7 +103,10 @@ impl AppState {
         let db = Db::connect(&config.database_url)
             .await
             .map_err(|e| e.to_string())?;
-        let model: Arc<dyn Model> = Arc::new(OfflineAssistant);
+        let model: Arc<dyn Model> = match &config.llm {
+            Some(settings) => Arc::new(OpenAiCompatible::new(settings.clone())),
+            None => Arc::new(OfflineAssistant),
+        };
         Ok(Self::with_model(config, leptos_options, db, model))
     }
 
@@ -98,12 +117,24 @@ impl AppState {
         db: Db,
         model: Arc<dyn Model>,
     ) -> AppState {
+        let mut agent = Agent::new(db.clone(), model);
+        agent.turn_timeout = config.llm_timeout;
+        Self::with_agent(config, leptos_options, db, agent)
+    }
+
+    /// Assembles the state around a ready agent (tests use this for guardrails and limits).
+    pub fn with_agent(
+        config: Config,
+        leptos_options: LeptosOptions,
+        db: Db,
+        agent: Agent,
+    ) -> AppState {
         let keys = TokenKeys::new(
             &config.jwt_secret,
             config.jwt_issuer.clone(),
             config.jwt_audience.clone(),
         );
-        let agent = Arc::new(Agent::new(db.clone(), model));
+        let agent = Arc::new(agent);
         let limits = crate::chatkit::server::EngineLimits {
             max_message_chars: config.max_message_chars,
             ..Default::default()

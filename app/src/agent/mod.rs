@@ -1,8 +1,11 @@
 //! The task agent: a runner that alternates model turns and tool calls (at most `max_turns`),
 //! streaming text, tool badges (a `workflow` item) and titles through the ChatKit engine.
 //! The model is any [`Model`]: the offline assistant or an OpenAI-compatible endpoint.
+//! Agents-SDK ideas, kept small: an [`AgentSpec`] (instructions + tools + handoffs), a handoff
+//! as a `transfer_to_<name>` tool, and input guardrails run before the model is asked.
 
 pub mod offline;
+pub mod openai;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,11 +71,114 @@ pub trait Model: Send + Sync + 'static {
     /// A short description for the health report, e.g. "offline" or "openai:gpt-4o-mini".
     fn describe(&self) -> String;
     async fn stream(&self, request: ModelRequest<'_>) -> Result<ModelStream, ModelError>;
+
+    /// A short thread title for the first exchange; `None` means "use the first message".
+    async fn title(
+        &self,
+        _first_message: &str,
+        _reply: &str,
+    ) -> Result<Option<String>, ModelError> {
+        Ok(None)
+    }
+}
+
+/// One agent: what it is told, which tools it may call, and whom it may hand the turn to.
+#[derive(Clone, Debug)]
+pub struct AgentSpec {
+    pub name: &'static str,
+    /// The system prompt; `{today}` becomes the current date.
+    pub instructions: String,
+    pub tools: Vec<ToolSpec>,
+    pub handoffs: Vec<Handoff>,
+}
+
+/// A handoff, shown to the model as a tool without arguments.
+#[derive(Clone, Debug)]
+pub struct Handoff {
+    pub to: &'static str,
+    pub tool: ToolSpec,
+}
+
+impl Handoff {
+    /// `tool` must be `transfer_to_<to>` (spelt out because tool names are static strings).
+    pub fn new(to: &'static str, tool: &'static str, description: &'static str) -> Handoff {
+        assert_eq!(tool, format!("transfer_to_{to}"), "handoff tool name");
+        Handoff {
+            to,
+            tool: ToolSpec {
+                name: tool,
+                description,
+                parameters: json!({"type": "object", "properties": {}}),
+            },
+        }
+    }
+}
+
+impl AgentSpec {
+    /// What the model is offered: the agent's tools, then one tool per handoff.
+    pub fn tool_specs(&self) -> Vec<ToolSpec> {
+        let handoffs = self.handoffs.iter().map(|h| h.tool.clone());
+        self.tools.iter().cloned().chain(handoffs).collect()
+    }
+
+    fn system_prompt(&self) -> ChatMessage {
+        let today = chrono::Utc::now().format("%A %Y-%m-%d").to_string();
+        ChatMessage::System(self.instructions.replace("{today}", &today))
+    }
+}
+
+/// The task assistant, which hands Urdu conversations to an Urdu specialist.
+pub fn default_agents() -> Vec<AgentSpec> {
+    vec![
+        AgentSpec {
+            name: "task_assistant",
+            instructions: format!(
+                "{INSTRUCTIONS} If the user writes in Urdu (Urdu script or Roman Urdu), \
+                 call transfer_to_urdu_assistant first."
+            ),
+            tools: TaskTools::specs(),
+            handoffs: vec![Handoff::new(
+                "urdu_assistant",
+                "transfer_to_urdu_assistant",
+                "Hand the conversation to the Urdu-speaking assistant. Use it when the user \
+                 writes in Urdu script or Roman Urdu.",
+            )],
+        },
+        AgentSpec {
+            name: "urdu_assistant",
+            instructions: format!(
+                "{INSTRUCTIONS} Always answer in Urdu: in Urdu script, or in Roman Urdu when \
+                 the user writes Roman Urdu. Keep task titles as the user wrote them."
+            ),
+            tools: TaskTools::specs(),
+            handoffs: vec![],
+        },
+    ]
+}
+
+/// Checks the user's text before the model sees it. `Some(message)` trips the wire: the turn
+/// ends with that message as the assistant's answer and the model is not asked.
+#[async_trait]
+pub trait InputGuardrail: Send + Sync + 'static {
+    async fn check(&self, input: &str) -> Option<String>;
+}
+
+#[async_trait]
+impl<F> InputGuardrail for F
+where
+    F: Fn(&str) -> Option<String> + Send + Sync + 'static,
+{
+    async fn check(&self, input: &str) -> Option<String> {
+        self(input)
+    }
 }
 
 pub struct Agent {
     db: Db,
     model: Arc<dyn Model>,
+    /// The first one starts every turn; the others are reached by handoff.
+    agents: Vec<AgentSpec>,
+    guardrails: Vec<Arc<dyn InputGuardrail>>,
     pub max_turns: usize,
     pub turn_timeout: Duration,
 }
@@ -89,9 +195,23 @@ impl Agent {
         Agent {
             db,
             model,
+            agents: default_agents(),
+            guardrails: Vec::new(),
             max_turns: 10,
             turn_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// Replaces the agents; the first starts every turn. Handoffs name agents in the list.
+    pub fn with_agents(mut self, agents: Vec<AgentSpec>) -> Self {
+        assert!(!agents.is_empty(), "at least one agent");
+        self.agents = agents;
+        self
+    }
+
+    pub fn with_guardrail(mut self, guardrail: impl InputGuardrail) -> Self {
+        self.guardrails.push(Arc::new(guardrail));
+        self
     }
 
     pub fn describe(&self) -> String {
@@ -110,8 +230,7 @@ impl Agent {
                 Order::Desc,
             )
             .await?;
-        let today = chrono::Utc::now().format("%A %Y-%m-%d").to_string();
-        let mut out = vec![ChatMessage::System(INSTRUCTIONS.replace("{today}", &today))];
+        let mut out = vec![self.agents[0].system_prompt()];
         for item in page.data.iter().rev() {
             match &item.kind {
                 ItemKind::UserMessage { .. } => {
@@ -220,51 +339,44 @@ impl Badges {
     }
 }
 
-#[async_trait]
-impl Responder for Agent {
-    async fn respond(
-        &self,
-        stream: &mut ThreadStream,
-        input: Option<ThreadItem>,
-    ) -> Result<(), ChatKitError> {
+/// What one `respond` call has shown so far, kept across model turns and failures.
+#[derive(Default)]
+struct Run {
+    badges: Option<Badges>,
+    badge_count: usize,
+    /// The last assistant text streamed, for the title.
+    reply: String,
+}
+
+impl Agent {
+    /// Model turns and tool calls until the model answers without tools (or `max_turns`).
+    async fn run(&self, stream: &mut ThreadStream, run: &mut Run) -> Result<(), ChatKitError> {
         let tools = TaskTools::new(self.db.clone(), stream.ctx.user_id.clone());
-        let specs = TaskTools::specs();
         let mut messages = self.history(stream).await?;
         let locale = stream.ctx.locale.clone();
-        let mut badges: Option<Badges> = None;
-        let mut badge_index = 0;
+        let mut current = &self.agents[0];
 
         for _turn in 0..self.max_turns {
+            let specs = current.tool_specs();
             let request = ModelRequest {
                 messages: &messages,
                 tools: &specs,
                 locale: locale.as_deref(),
             };
-            let mut events = tokio::time::timeout(self.turn_timeout, self.model.stream(request))
+            // One deadline for the whole model turn: connecting, waiting and streaming.
+            let deadline = tokio::time::Instant::now() + self.turn_timeout;
+            let mut events = tokio::time::timeout_at(deadline, self.model.stream(request))
                 .await
                 .map_err(|_| timeout_error())?
                 .map_err(model_error)?;
             let mut writer: Option<MessageWriter> = None;
             let mut calls: Vec<ToolCall> = Vec::new();
-            let deadline = tokio::time::Instant::now() + self.turn_timeout;
             loop {
-                let next = tokio::time::timeout_at(deadline, events.next())
-                    .await
-                    .map_err(|_| timeout_error());
-                let next = match next {
-                    Ok(n) => n,
-                    Err(e) => {
-                        if let Some(w) = writer.take() {
-                            w.finish(stream).await?;
-                        }
-                        return Err(e);
-                    }
-                };
-                match next {
-                    None => break,
-                    Some(Ok(ModelEvent::TextDelta(delta))) => {
+                let failure = match tokio::time::timeout_at(deadline, events.next()).await {
+                    Ok(None) => break,
+                    Ok(Some(Ok(ModelEvent::TextDelta(delta)))) => {
                         if writer.is_none() {
-                            if let Some(b) = badges.take() {
+                            if let Some(b) = run.badges.take() {
                                 b.close(stream).await?;
                             }
                             writer = Some(stream.begin_message().await?);
@@ -272,38 +384,59 @@ impl Responder for Agent {
                         if let Some(w) = writer.as_mut() {
                             w.push(stream, delta).await?;
                         }
+                        continue;
                     }
-                    Some(Ok(ModelEvent::ToolCall(call))) => calls.push(call),
-                    Some(Err(e)) => {
-                        if let Some(w) = writer.take() {
-                            w.finish(stream).await?;
-                        }
-                        return Err(model_error(e));
+                    Ok(Some(Ok(ModelEvent::ToolCall(call)))) => {
+                        calls.push(call);
+                        continue;
                     }
+                    Ok(Some(Err(e))) => model_error(e),
+                    Err(_) => timeout_error(),
+                };
+                // Keep what was already streamed; run none of this turn's tool calls.
+                if let Some(w) = writer.take() {
+                    w.finish(stream).await?;
                 }
+                return Err(failure);
             }
             let text = match writer.take() {
                 Some(w) => {
                     let text = w.text().to_string();
                     w.finish(stream).await?;
+                    run.reply = text.clone();
                     text
                 }
                 None => String::new(),
             };
             if calls.is_empty() {
-                break;
+                return Ok(());
             }
             messages.push(ChatMessage::Assistant {
                 text,
                 tool_calls: calls.clone(),
             });
             for call in calls {
-                if badges.is_none() {
-                    badges = Some(Badges::open(stream).await?);
+                if let Some(handoff) = current.handoffs.iter().find(|h| h.tool.name == call.name) {
+                    let content = match self.agents.iter().find(|a| a.name == handoff.to) {
+                        Some(next) => {
+                            current = next;
+                            messages[0] = next.system_prompt();
+                            json!({"assistant": next.name})
+                        }
+                        None => json!({"error": format!("no agent named '{}'", handoff.to)}),
+                    };
+                    messages.push(ChatMessage::Tool {
+                        call_id: call.id,
+                        content: content.to_string(),
+                    });
+                    continue;
                 }
-                let b = badges.as_mut().expect("opened above");
-                let index = badge_index;
-                badge_index += 1;
+                if run.badges.is_none() {
+                    run.badges = Some(Badges::open(stream).await?);
+                }
+                let b = run.badges.as_mut().expect("opened above");
+                let index = run.badge_count;
+                run.badge_count += 1;
                 b.set(
                     stream,
                     index,
@@ -321,6 +454,14 @@ impl Responder for Agent {
                         json!({"error": format!("arguments are not valid JSON: {e}")}),
                         format!("{}: invalid arguments", call.name),
                     ),
+                    // Only the tools this agent was offered; the model hears about any other.
+                    Ok(_) if !specs.iter().any(|t| t.name == call.name) => {
+                        let e = crate::tools::ToolError::UnknownTool(call.name.clone());
+                        (
+                            json!({"error": e.to_string()}),
+                            format!("{}: {e}", call.name),
+                        )
+                    }
                     Ok(args) => match tools.call(&call.name, args).await {
                         Ok(out) => (out.result, out.label),
                         Err(e) => (
@@ -337,16 +478,85 @@ impl Responder for Agent {
                 });
             }
         }
-        if let Some(b) = badges.take() {
+        // Out of turns: everything the tools did is saved; say so instead of going silent.
+        if let Some(b) = run.badges.take() {
             b.close(stream).await?;
         }
-        if stream.thread().title.is_none() {
-            if let Some(text) = input.as_ref().and_then(ThreadItem::user_text) {
-                stream.set_title(title_from(&text));
-            }
-        }
+        let text = format!(
+            "I stopped after {} steps without finishing. What I did so far is saved (see the \
+             steps above); tell me how to continue.",
+            self.max_turns
+        );
+        stream.assistant_message([text.clone()]).await?;
+        run.reply = text;
         Ok(())
     }
+
+    /// The model's title for the first exchange, or the first message's first line.
+    async fn title(&self, first_message: &str, reply: &str) -> String {
+        let limit = self.turn_timeout.min(Duration::from_secs(10));
+        let asked = tokio::time::timeout(limit, self.model.title(first_message, reply)).await;
+        let suggested = match asked {
+            Ok(Ok(Some(t))) => clean_title(&t),
+            Ok(Err(e)) => {
+                tracing::warn!("title request failed: {e}");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("title request timed out");
+                None
+            }
+            Ok(Ok(None)) => None,
+        };
+        suggested.unwrap_or_else(|| title_from(first_message))
+    }
+}
+
+#[async_trait]
+impl Responder for Agent {
+    async fn respond(
+        &self,
+        stream: &mut ThreadStream,
+        input: Option<ThreadItem>,
+    ) -> Result<(), ChatKitError> {
+        let first_message = input.as_ref().and_then(ThreadItem::user_text);
+        let needs_title = stream.thread().title.is_none();
+        if let Some(text) = &first_message {
+            for guardrail in &self.guardrails {
+                if let Some(message) = guardrail.check(text).await {
+                    stream.assistant_message([message]).await?;
+                    if needs_title {
+                        stream.set_title(title_from(text));
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        let mut run = Run::default();
+        let result = self.run(stream, &mut run).await;
+        // Tools that ran stay visible (and saved) even when the model failed afterwards.
+        if let Some(b) = run.badges.take() {
+            b.close(stream).await?;
+        }
+        if let (true, Some(text)) = (needs_title, &first_message) {
+            let title = match result {
+                Ok(()) => self.title(text, &run.reply).await,
+                Err(_) => title_from(text),
+            };
+            stream.set_title(title);
+        }
+        result
+    }
+}
+
+/// A model's title made safe to show: one line, no quotes or markdown, at most 60 characters.
+fn clean_title(raw: &str) -> Option<String> {
+    let line = raw.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line = line
+        .trim_start_matches("Title:")
+        .trim_matches(|c: char| "\"'`*#“”‘’".contains(c) || c.is_whitespace())
+        .trim_end_matches('.');
+    (!line.is_empty()).then(|| title_from(line))
 }
 
 fn running_label(tool: &str) -> String {
@@ -391,9 +601,15 @@ fn model_error(e: ModelError) -> ChatKitError {
                 "The assistant's model is unreachable right now. Please try again.",
             )
         }
+        // Retrying the same request will not help: a bad key, a rejected request, garbage.
         ModelError::Failed(m) => {
             tracing::warn!("model failed: {m}");
-            ChatKitError::unavailable("The assistant's model returned an error. Please try again.")
+            ChatKitError::new(
+                502,
+                "model_error",
+                "The assistant's model returned an error or an unreadable answer. \
+                 The details are in the server log.",
+            )
         }
     }
 }

@@ -2,11 +2,13 @@
 //! or the PostgreSQL named by TEST_DATABASE_URL), and raw HTTP helpers.
 #![allow(dead_code)]
 
+pub mod llm;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::agent::{offline::OfflineAssistant, Model};
+use app::agent::{offline::OfflineAssistant, Agent, Model};
 use app::chatkit::store::new_id;
 use app::state::{AppState, Config};
 use app::store::Db;
@@ -45,6 +47,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
+    spawn_app_with_agent(|db| Agent::new(db, model)).await
+}
+
+/// A server around an agent built here (guardrails, limits, agents).
+pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
     let dir = temp_dir();
     let config = Config {
         data_dir: dir.clone(),
@@ -54,11 +61,14 @@ pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
         jwt_audience: None,
         session_ttl_secs: 3600,
         max_message_chars: 16_000,
+        llm: None,
+        llm_timeout: std::time::Duration::from_secs(30),
     };
     let db = Db::connect(&config.database_url)
         .await
         .expect("test database opens");
-    let state = AppState::with_model(config, todokit_server::leptos_options(), db, model);
+    let agent = build(db.clone());
+    let state = AppState::with_agent(config, todokit_server::leptos_options(), db, agent);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = todokit_server::router(state.clone());
