@@ -790,6 +790,9 @@ pub enum ChatKitRequest {
     DeleteAttachment(AttachmentIdParams),
     #[serde(rename = "input.transcribe")]
     Transcribe(TranscribeParams),
+    /// Ours, not the SDK's: stop the run in flight on a thread (see docs/chatkit-compat.md).
+    #[serde(rename = "todokit.threads.cancel")]
+    CancelRun(ThreadIdParams),
 }
 
 /// Why a request body could not be understood; the engine maps these to 400/422.
@@ -858,6 +861,7 @@ impl ChatKitRequest {
             "attachments.create" => Self::CreateAttachment(p(k, params)?),
             "attachments.delete" => Self::DeleteAttachment(p(k, params)?),
             "input.transcribe" => Self::Transcribe(p(k, params)?),
+            "todokit.threads.cancel" => Self::CancelRun(p(k, params)?),
             _ => return Err(RequestError::UnknownType(kind)),
         })
     }
@@ -866,7 +870,7 @@ impl ChatKitRequest {
         Self::TYPES.contains(&kind)
     }
 
-    pub const TYPES: [&'static str; 16] = [
+    pub const TYPES: [&'static str; 17] = [
         "threads.create",
         "threads.add_user_message",
         "threads.add_client_tool_output",
@@ -883,6 +887,7 @@ impl ChatKitRequest {
         "attachments.create",
         "attachments.delete",
         "input.transcribe",
+        "todokit.threads.cancel",
     ];
 
     /// Streaming requests answer with SSE; the others with one JSON body.

@@ -44,7 +44,23 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Arc::new(OfflineAssistant)).await
 }
 
+/// The app with the conformance fixture (`ScriptedResponder`) answering chat requests.
+pub async fn spawn_app_scripted() -> TestApp {
+    spawn_app_inner(
+        Arc::new(OfflineAssistant),
+        Some(Arc::new(app::chatkit::scripted::ScriptedResponder)),
+    )
+    .await
+}
+
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
+    spawn_app_inner(model, None).await
+}
+
+async fn spawn_app_inner(
+    model: Arc<dyn Model>,
+    responder: Option<Arc<dyn app::chatkit::Responder>>,
+) -> TestApp {
     let dir = temp_dir();
     let config = Config {
         data_dir: dir.clone(),
@@ -58,7 +74,10 @@ pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
     let db = Db::connect(&config.database_url)
         .await
         .expect("test database opens");
-    let state = AppState::with_model(config, todokit_server::leptos_options(), db, model);
+    let mut state = AppState::with_model(config, todokit_server::leptos_options(), db, model);
+    if let Some(r) = responder {
+        state = state.with_responder(r);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = todokit_server::router(state.clone());
