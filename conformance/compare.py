@@ -48,9 +48,12 @@ def load_allowed(path: Path | None) -> dict[tuple[str, int], dict]:
 def compare_case(name: str, exp: list, act: list, allowed: dict | None = None) -> list[str]:
     problems: list[str] = []
     allowed = allowed or {}
-    if len(exp) != len(act):
+    cut = min((s for (c, s), d in allowed.items() if c == name and d.get("rest")), default=None)
+    if len(exp) != len(act) and cut is None:
         problems.append(f"{name}: {len(exp)} expected steps, {len(act)} actual")
     for i, (e, a) in enumerate(zip(exp, act)):
+        if cut is not None and i > cut:
+            break  # the rest of the case depends on a step we answer differently on purpose
         doc = allowed.get((name, i))
         if doc is not None:
             allowed_used.add((name, i))

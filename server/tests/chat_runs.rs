@@ -56,7 +56,10 @@ async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     let tid = thread_id(&seen);
 
     let r = app
-        .post(&token, json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}))
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), json!({"cancelled": true}));
@@ -73,7 +76,10 @@ async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     assert_eq!(rest, "");
 
     let thread = app
-        .post(&token, json!({"type":"threads.get_by_id","params":{"thread_id":tid}}))
+        .post(
+            &token,
+            json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
+        )
         .await
         .json();
     let items = thread["items"]["data"].as_array().unwrap();
@@ -99,7 +105,10 @@ async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
 
     // A second stop finds nothing running.
     let again = app
-        .post(&token, json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}))
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
         .await;
     assert_eq!(again.json(), json!({"cancelled": false}));
 }
@@ -112,12 +121,18 @@ async fn another_users_stop_is_not_found_and_the_run_goes_on() {
     let (seen, _res) = open_until(&app, &token, create("slow"), "Partial").await;
     let tid = thread_id(&seen);
     let r = app
-        .post(&mallory, json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}))
+        .post(
+            &mallory,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
     assert!(!r.body.contains(&tid));
     let mine = app
-        .post(&token, json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}))
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
         .await;
     assert_eq!(mine.json(), json!({"cancelled": true}));
 }
@@ -133,7 +148,10 @@ async fn a_dropped_connection_does_not_stop_the_turn() {
     let mut last = Value::Null;
     for _ in 0..50 {
         last = app
-            .post(&token, json!({"type":"threads.get_by_id","params":{"thread_id":tid}}))
+            .post(
+                &token,
+                json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
+            )
             .await
             .json();
         if last["items"]["data"].as_array().unwrap().len() == 3 {
@@ -143,7 +161,11 @@ async fn a_dropped_connection_does_not_stop_the_turn() {
     }
     let items = last["items"]["data"].as_array().unwrap();
     let kinds: Vec<&str> = items.iter().map(|i| i["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["user_message", "workflow", "assistant_message"], "{last}");
+    assert_eq!(
+        kinds,
+        ["user_message", "workflow", "assistant_message"],
+        "{last}"
+    );
     assert_eq!(items[2]["content"][0]["text"], "Done");
     assert_eq!(last["title"], "workflow");
 }

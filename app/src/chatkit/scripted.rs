@@ -154,7 +154,9 @@ impl Responder for ScriptedResponder {
                         expanded: false,
                     },
                 };
-                stream.emit(ThreadStreamEvent::ItemDone { item: wf }).await?;
+                stream
+                    .emit(ThreadStreamEvent::ItemDone { item: wf })
+                    .await?;
                 stream.assistant_message(["Done"]).await?;
                 Ok(())
             }
@@ -213,7 +215,9 @@ impl Responder for ScriptedResponder {
                 stream.emit(ThreadStreamEvent::ItemDone { item }).await
             }
             _ => {
-                stream.assistant_message(["You said: ".to_string(), t]).await?;
+                stream
+                    .assistant_message(["You said: ".to_string(), t])
+                    .await?;
                 Ok(())
             }
         }

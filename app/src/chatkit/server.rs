@@ -133,6 +133,9 @@ pub struct ChatKitServer {
 enum Work {
     Respond(Option<ThreadItem>),
     Action(Action, Option<ThreadItem>),
+    /// A structured input was answered: `thread.item.replaced` (after `stream_options`, as
+    /// the SDK), then the responder with no input.
+    Answered(ThreadItem),
 }
 
 impl ChatKitServer {
@@ -235,7 +238,7 @@ impl ChatKitServer {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
                 let mut item = store.load_item(uid, &thread.id, &p.item_id).await?;
                 apply_structured_answers(&mut item, &p.input)?;
-                Ok(self.spawn(ctx, thread, Preamble::Replace(item), Work::Respond(None)))
+                Ok(self.spawn(ctx, thread, Preamble::None, Work::Answered(item)))
             }
             ChatKitRequest::RetryAfterItem(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
@@ -266,7 +269,8 @@ impl ChatKitServer {
             }
             ChatKitRequest::CustomAction(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
-                let sender = match &p.item_id {
+                // An empty id means no sender, as the SDK's truthiness test has it.
+                let sender = match p.item_id.as_deref().filter(|id| !id.is_empty()) {
                     Some(id) => Some(store.load_item(uid, &thread.id, id).await?),
                     None => None,
                 };
@@ -286,10 +290,16 @@ impl ChatKitServer {
             }
             ChatKitRequest::SyncCustomAction(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
-                let sender = match &p.item_id {
+                let sender = match p.item_id.as_deref().filter(|id| !id.is_empty()) {
                     Some(id) => Some(store.load_item(uid, &thread.id, id).await?),
                     None => None,
                 };
+                if sender
+                    .as_ref()
+                    .is_some_and(|s| !matches!(s.kind, ItemKind::Widget { .. }))
+                {
+                    return Err(ChatKitError::invalid("only a widget can send an action"));
+                }
                 let updated = self
                     .responder
                     .sync_action(&ctx, &thread, p.action, sender)
@@ -396,7 +406,8 @@ impl ChatKitServer {
             }
         };
         cancel.notify_one();
-        let _ = tokio::time::timeout(Duration::from_secs(10), finished.wait_for(|done| *done)).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), finished.wait_for(|done| *done)).await;
         true
     }
 
@@ -535,6 +546,12 @@ impl ThreadStream {
                 let turn = async {
                     match work {
                         Work::Respond(input) => responder.respond(stream, input).await,
+                        Work::Answered(item) => {
+                            stream
+                                .emit(ThreadStreamEvent::ItemReplaced { item })
+                                .await?;
+                            responder.respond(stream, None).await
+                        }
                         Work::Action(action, sender) => {
                             responder.action(stream, action, sender).await
                         }
@@ -649,8 +666,21 @@ fn apply_structured_answers(item: &mut ThreadItem, input: &Value) -> Result<(), 
         } else {
             json!({"values": values, "skipped": false})
         };
+        // The SDK's key order: id, question, answer, then the rest.
         if let Some(obj) = q.as_object_mut() {
-            obj.insert("answer".into(), answer);
+            let mut ordered = serde_json::Map::new();
+            for k in ["id", "question"] {
+                if let Some(v) = obj.get(k) {
+                    ordered.insert(k.into(), v.clone());
+                }
+            }
+            ordered.insert("answer".into(), answer);
+            for (k, v) in obj.iter() {
+                if !ordered.contains_key(k) {
+                    ordered.insert(k.clone(), v.clone());
+                }
+            }
+            *obj = ordered;
         }
     }
     *status = if skipped_all {
@@ -666,7 +696,6 @@ enum Preamble {
     None,
     Create(ThreadItem),
     UserItem(ThreadItem),
-    Replace(ThreadItem),
 }
 
 /// The live side of one turn: the app emits events here; the stream persists them by the SDK's
@@ -725,9 +754,6 @@ impl ThreadStream {
                 self.ctx.store.add_thread_item(&uid, &item).await?;
                 self.send(&ThreadStreamEvent::ItemDone { item: item.clone() });
                 self.input = Some(item);
-            }
-            Preamble::Replace(item) => {
-                self.emit(ThreadStreamEvent::ItemReplaced { item }).await?;
             }
         }
         Ok(())
