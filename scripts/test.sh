@@ -16,6 +16,9 @@ cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 log "cargo test on SQLite"
 TEST_DATABASE_URL= cargo test -p app -p todokit-server --features app/ssr
 
+log "ChatKit conformance: official Python SDK vs todokit (conformance/run.sh)"
+CARGO_TARGET_DIR="$target_dir" conformance/run.sh "$target_dir/debug/todokit"
+
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   log "cargo test on PostgreSQL ($TEST_DATABASE_URL)"
   cargo test -p app -p todokit-server --features app/ssr

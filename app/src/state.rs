@@ -107,7 +107,24 @@ impl AppState {
             Some(settings) => Arc::new(OpenAiCompatible::new(settings.clone())),
             None => Arc::new(OfflineAssistant),
         };
-        Ok(Self::with_model(config, leptos_options, db, model))
+        let state = Self::with_model(config, leptos_options, db, model);
+        // TODOKIT_RESPONDER=scripted swaps the assistant for the conformance fixture
+        // (conformance/run.sh); never set it in production.
+        if std::env::var("TODOKIT_RESPONDER").as_deref() == Ok("scripted") {
+            tracing::warn!("TODOKIT_RESPONDER=scripted: conformance fixture, not the assistant");
+            return Ok(state.with_responder(Arc::new(crate::chatkit::scripted::ScriptedResponder)));
+        }
+        Ok(state)
+    }
+
+    /// The same state with another `Responder` behind `/api/chatkit` (conformance, tests).
+    pub fn with_responder(mut self, responder: Arc<dyn crate::chatkit::Responder>) -> AppState {
+        let limits = crate::chatkit::server::EngineLimits {
+            max_message_chars: self.config.max_message_chars,
+            ..Default::default()
+        };
+        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder).with_limits(limits);
+        self
     }
 
     /// Assembles the state around an open database and a chosen model (tests use this).

@@ -58,6 +58,14 @@ impl ChatKitError {
             ..Self::new(500, "internal", message)
         }
     }
+    /// An unexpected failure inside a turn: the SDK's bare `stream.error` event (no message,
+    /// retry allowed).
+    pub fn stream_error() -> Self {
+        Self {
+            allow_retry: true,
+            ..Self::new(500, "stream.error", "the response failed")
+        }
+    }
     pub fn retryable(mut self) -> Self {
         self.allow_retry = true;
         self
@@ -74,8 +82,16 @@ impl ChatKitError {
         }
     }
 
-    /// The in-stream form: `custom` with a message the client shows as is.
+    /// The in-stream form: `custom` with a message the client shows as is, or the SDK's bare
+    /// `stream.error` for unexpected failures.
     pub fn event(&self) -> ThreadStreamEvent {
+        if self.code == "stream.error" {
+            return ThreadStreamEvent::Error {
+                code: "stream.error".into(),
+                message: None,
+                allow_retry: self.allow_retry,
+            };
+        }
         ThreadStreamEvent::Error {
             code: "custom".into(),
             message: Some(self.message.clone()),

@@ -2,12 +2,14 @@
 //! before any byte is sent, then runs the app's `Responder` in a task of its own so a client
 //! that disconnects does not stop the turn.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch, Notify};
 
 use super::error::ChatKitError;
 use super::store::{item_prefix, new_id, ThreadStore};
@@ -107,17 +109,33 @@ pub fn sse_frame(event: &ThreadStreamEvent) -> Vec<u8> {
     out
 }
 
+/// A turn in flight, registered by thread so an explicit stop can reach it (per instance).
+struct RunHandle {
+    run: u64,
+    user_id: String,
+    cancel: Arc<Notify>,
+    finished: watch::Receiver<bool>,
+}
+
+/// The hidden context the SDK stores when a user stops a stream.
+pub const CANCELLED_CONTEXT: &str =
+    "The user cancelled the stream. Stop responding to the prior request.";
+
 #[derive(Clone)]
 pub struct ChatKitServer {
     store: Arc<dyn ThreadStore>,
     responder: Arc<dyn Responder>,
     limits: EngineLimits,
+    runs: Arc<Mutex<HashMap<String, RunHandle>>>,
 }
 
 /// What a spawned turn does after its preamble.
 enum Work {
     Respond(Option<ThreadItem>),
     Action(Action, Option<ThreadItem>),
+    /// A structured input was answered: `thread.item.replaced` (after `stream_options`, as
+    /// the SDK), then the responder with no input.
+    Answered(ThreadItem),
 }
 
 impl ChatKitServer {
@@ -126,6 +144,7 @@ impl ChatKitServer {
             store,
             responder,
             limits: EngineLimits::default(),
+            runs: Default::default(),
         }
     }
 
@@ -219,7 +238,7 @@ impl ChatKitServer {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
                 let mut item = store.load_item(uid, &thread.id, &p.item_id).await?;
                 apply_structured_answers(&mut item, &p.input)?;
-                Ok(self.spawn(ctx, thread, Preamble::Replace(item), Work::Respond(None)))
+                Ok(self.spawn(ctx, thread, Preamble::None, Work::Answered(item)))
             }
             ChatKitRequest::RetryAfterItem(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
@@ -250,7 +269,8 @@ impl ChatKitServer {
             }
             ChatKitRequest::CustomAction(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
-                let sender = match &p.item_id {
+                // An empty id means no sender, as the SDK's truthiness test has it.
+                let sender = match p.item_id.as_deref().filter(|id| !id.is_empty()) {
                     Some(id) => Some(store.load_item(uid, &thread.id, id).await?),
                     None => None,
                 };
@@ -270,10 +290,16 @@ impl ChatKitServer {
             }
             ChatKitRequest::SyncCustomAction(p) => {
                 let thread = store.load_thread(uid, &p.thread_id).await?;
-                let sender = match &p.item_id {
+                let sender = match p.item_id.as_deref().filter(|id| !id.is_empty()) {
                     Some(id) => Some(store.load_item(uid, &thread.id, id).await?),
                     None => None,
                 };
+                if sender
+                    .as_ref()
+                    .is_some_and(|s| !matches!(s.kind, ItemKind::Widget { .. }))
+                {
+                    return Err(ChatKitError::invalid("only a widget can send an action"));
+                }
                 let updated = self
                     .responder
                     .sync_action(&ctx, &thread, p.action, sender)
@@ -348,6 +374,11 @@ impl ChatKitServer {
             ChatKitRequest::CreateAttachment(_) | ChatKitRequest::DeleteAttachment(_) => Err(
                 ChatKitError::not_implemented("attachments are not enabled on this server"),
             ),
+            ChatKitRequest::CancelRun(p) => {
+                store.load_thread(uid, &p.thread_id).await?;
+                let cancelled = self.cancel_run(uid, &p.thread_id).await;
+                Ok(json_result(&json!({ "cancelled": cancelled })))
+            }
             ChatKitRequest::Transcribe(p) => {
                 let audio = decode_base64(&p.audio_base64)
                     .ok_or_else(|| ChatKitError::invalid("audio_base64 is not valid base64"))?;
@@ -362,6 +393,22 @@ impl ChatKitServer {
                 Ok(json_result(&json!({ "text": text })))
             }
         }
+    }
+
+    /// Stops the run in flight on `thread_id` (if this instance runs one for this user) and
+    /// waits until its partial output is saved. Returns whether a run was stopped.
+    pub async fn cancel_run(&self, user_id: &str, thread_id: &str) -> bool {
+        let (cancel, mut finished) = {
+            let runs = self.runs.lock().expect("run registry lock");
+            match runs.get(thread_id) {
+                Some(h) if h.user_id == user_id => (h.cancel.clone(), h.finished.clone()),
+                _ => return false,
+            }
+        };
+        cancel.notify_one();
+        let _ =
+            tokio::time::timeout(Duration::from_secs(10), finished.wait_for(|done| *done)).await;
+        true
     }
 
     fn page_size(&self, limit: Option<i64>) -> Result<usize, ChatKitError> {
@@ -439,10 +486,49 @@ impl ChatKitServer {
         pre: Preamble,
         work: Work,
     ) -> ProcessResult {
+        static RUNS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (tx, rx) = mpsc::unbounded_channel();
         let responder = self.responder.clone();
+        let cancel = Arc::new(Notify::new());
+        let (finished_tx, finished) = watch::channel(false);
+        let thread_id = thread.id.clone();
+        self.runs.lock().expect("run registry lock").insert(
+            thread_id.clone(),
+            RunHandle {
+                run,
+                user_id: ctx.user_id.clone(),
+                cancel: cancel.clone(),
+                finished,
+            },
+        );
+        let runs = self.runs.clone();
         let mut stream = ThreadStream::new(ctx, thread, tx);
         tokio::spawn(async move {
+            stream.run(pre, work, responder, cancel).await;
+            let mut runs = runs.lock().expect("run registry lock");
+            if runs.get(&thread_id).is_some_and(|h| h.run == run) {
+                runs.remove(&thread_id);
+            }
+            drop(runs);
+            let _ = finished_tx.send(true);
+        });
+        ProcessResult::Stream(rx)
+    }
+}
+
+impl ThreadStream {
+    /// One turn: preamble, `stream_options`, the responder (unless stopped), the final
+    /// `thread.updated`.
+    async fn run(
+        &mut self,
+        pre: Preamble,
+        work: Work,
+        responder: Arc<dyn Responder>,
+        cancel: Arc<Notify>,
+    ) {
+        let stream = self;
+        {
             if let Err(e) = stream.preamble(pre).await {
                 stream.send(&e.event());
                 return;
@@ -456,18 +542,63 @@ impl ChatKitServer {
                     allow_cancel: responder.allow_cancel(),
                 },
             });
-            let result = match work {
-                Work::Respond(input) => responder.respond(&mut stream, input).await,
-                Work::Action(action, sender) => responder.action(&mut stream, action, sender).await,
+            let result = {
+                let turn = async {
+                    match work {
+                        Work::Respond(input) => responder.respond(stream, input).await,
+                        Work::Answered(item) => {
+                            stream
+                                .emit(ThreadStreamEvent::ItemReplaced { item })
+                                .await?;
+                            responder.respond(stream, None).await
+                        }
+                        Work::Action(action, sender) => {
+                            responder.action(stream, action, sender).await
+                        }
+                    }
+                };
+                tokio::select! {
+                    r = turn => Some(r),
+                    _ = cancel.notified() => None,
+                }
             };
-            if let Err(e) = result {
-                stream.send(&e.event());
+            match result {
+                None => {
+                    if let Err(e) = stream.save_cancelled().await {
+                        tracing::error!("saving a cancelled turn failed: {e}");
+                    }
+                    return;
+                }
+                Some(Err(e)) => stream.send(&e.event()),
+                Some(Ok(())) => {}
             }
             if let Err(e) = stream.flush_thread().await {
                 stream.send(&e.event());
             }
+        }
+    }
+
+    /// The SDK's `handle_stream_cancelled`: keep pending assistant messages that have text,
+    /// drop other pending items, and tell the model the user stopped it. Nothing is sent.
+    async fn save_cancelled(&mut self) -> Result<(), ChatKitError> {
+        let uid = self.ctx.user_id.clone();
+        let store = self.ctx.store.clone();
+        for item in std::mem::take(&mut self.pending) {
+            let keep = match &item.kind {
+                ItemKind::AssistantMessage { content } => {
+                    content.iter().any(|c| !c.text.trim().is_empty())
+                }
+                _ => false,
+            };
+            if keep {
+                store.add_thread_item(&uid, &item).await?;
+            }
+        }
+        let note = self.new_item(ItemKind::SdkHiddenContext {
+            content: CANCELLED_CONTEXT.into(),
         });
-        ProcessResult::Stream(rx)
+        store.add_thread_item(&uid, &note).await?;
+        Ok(())
     }
 }
 
@@ -535,8 +666,21 @@ fn apply_structured_answers(item: &mut ThreadItem, input: &Value) -> Result<(), 
         } else {
             json!({"values": values, "skipped": false})
         };
+        // The SDK's key order: id, question, answer, then the rest.
         if let Some(obj) = q.as_object_mut() {
-            obj.insert("answer".into(), answer);
+            let mut ordered = serde_json::Map::new();
+            for k in ["id", "question"] {
+                if let Some(v) = obj.get(k) {
+                    ordered.insert(k.into(), v.clone());
+                }
+            }
+            ordered.insert("answer".into(), answer);
+            for (k, v) in obj.iter() {
+                if !ordered.contains_key(k) {
+                    ordered.insert(k.clone(), v.clone());
+                }
+            }
+            *obj = ordered;
         }
     }
     *status = if skipped_all {
@@ -552,7 +696,6 @@ enum Preamble {
     None,
     Create(ThreadItem),
     UserItem(ThreadItem),
-    Replace(ThreadItem),
 }
 
 /// The live side of one turn: the app emits events here; the stream persists them by the SDK's
@@ -611,9 +754,6 @@ impl ThreadStream {
                 self.ctx.store.add_thread_item(&uid, &item).await?;
                 self.send(&ThreadStreamEvent::ItemDone { item: item.clone() });
                 self.input = Some(item);
-            }
-            Preamble::Replace(item) => {
-                self.emit(ThreadStreamEvent::ItemReplaced { item }).await?;
             }
         }
         Ok(())

@@ -617,11 +617,10 @@ impl ItemUpdate {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserMessageInput {
     pub content: Vec<UserMessageContent>,
-    #[serde(default)]
+    /// Required, as in the SDK (the official client always sends it).
     pub attachments: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quoted_text: Option<String>,
-    #[serde(default)]
     pub inference_options: InferenceOptions,
 }
 
@@ -646,7 +645,8 @@ pub enum Order {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Action {
-    #[serde(rename = "type")]
+    /// The SDK accepts an action without a type; it then matches no handler.
+    #[serde(rename = "type", default)]
     pub kind: String,
     #[serde(default)]
     pub payload: Value,
@@ -702,9 +702,36 @@ pub struct ThreadIdParams {
     pub thread_id: String,
 }
 
+/// Integers as pydantic reads them in lax mode: `2`, `2.0` and `"2"` are all 2.
+mod lax_int {
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_i64(*n),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        let bad = || D::Error::custom("expected an integer");
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+                (Some(i), _) => Ok(Some(i)),
+                (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9e15 => Ok(Some(f as i64)),
+                _ => Err(bad()),
+            },
+            Value::String(s) => s.trim().parse().map(Some).map_err(|_| bad()),
+            _ => Err(bad()),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ListParams {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "lax_int")]
     pub limit: Option<i64>,
     #[serde(default)]
     pub order: Order,
@@ -715,7 +742,7 @@ pub struct ListParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ListItemsParams {
     pub thread_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "lax_int")]
     pub limit: Option<i64>,
     #[serde(default)]
     pub order: Order,
@@ -790,6 +817,9 @@ pub enum ChatKitRequest {
     DeleteAttachment(AttachmentIdParams),
     #[serde(rename = "input.transcribe")]
     Transcribe(TranscribeParams),
+    /// Ours, not the SDK's: stop the run in flight on a thread (see docs/chatkit-compat.md).
+    #[serde(rename = "todokit.threads.cancel")]
+    CancelRun(ThreadIdParams),
 }
 
 /// Why a request body could not be understood; the engine maps these to 400/422.
@@ -812,8 +842,11 @@ impl ChatKitRequest {
             kind: Option<Value>,
             params: Option<Value>,
         }
-        let env: Envelope =
+        // Through `Value` first so a repeated key keeps its last value, as Python's json does.
+        let value: Value =
             serde_json::from_slice(body).map_err(|e| RequestError::Malformed(e.to_string()))?;
+        let env: Envelope =
+            serde_json::from_value(value).map_err(|e| RequestError::Malformed(e.to_string()))?;
         let kind = match env.kind {
             Some(Value::String(s)) => s,
             Some(other) => return Err(RequestError::UnknownType(other.to_string())),
@@ -858,6 +891,7 @@ impl ChatKitRequest {
             "attachments.create" => Self::CreateAttachment(p(k, params)?),
             "attachments.delete" => Self::DeleteAttachment(p(k, params)?),
             "input.transcribe" => Self::Transcribe(p(k, params)?),
+            "todokit.threads.cancel" => Self::CancelRun(p(k, params)?),
             _ => return Err(RequestError::UnknownType(kind)),
         })
     }
@@ -866,7 +900,7 @@ impl ChatKitRequest {
         Self::TYPES.contains(&kind)
     }
 
-    pub const TYPES: [&'static str; 16] = [
+    pub const TYPES: [&'static str; 17] = [
         "threads.create",
         "threads.add_user_message",
         "threads.add_client_tool_output",
@@ -883,6 +917,7 @@ impl ChatKitRequest {
         "attachments.create",
         "attachments.delete",
         "input.transcribe",
+        "todokit.threads.cancel",
     ];
 
     /// Streaming requests answer with SSE; the others with one JSON body.

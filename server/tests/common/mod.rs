@@ -46,12 +46,28 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Arc::new(OfflineAssistant)).await
 }
 
+/// The app with the conformance fixture (`ScriptedResponder`) answering chat requests.
+pub async fn spawn_app_scripted() -> TestApp {
+    spawn_app_inner(
+        |db| Agent::new(db, Arc::new(OfflineAssistant)),
+        Some(Arc::new(app::chatkit::scripted::ScriptedResponder)),
+    )
+    .await
+}
+
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
-    spawn_app_with_agent(|db| Agent::new(db, model)).await
+    spawn_app_inner(|db| Agent::new(db, model), None).await
 }
 
 /// A server around an agent built here (guardrails, limits, agents).
 pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
+    spawn_app_inner(build, None).await
+}
+
+async fn spawn_app_inner(
+    build: impl FnOnce(Db) -> Agent,
+    responder: Option<Arc<dyn app::chatkit::Responder>>,
+) -> TestApp {
     let dir = temp_dir();
     let config = Config {
         data_dir: dir.clone(),
@@ -68,7 +84,10 @@ pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
         .await
         .expect("test database opens");
     let agent = build(db.clone());
-    let state = AppState::with_agent(config, todokit_server::leptos_options(), db, agent);
+    let mut state = AppState::with_agent(config, todokit_server::leptos_options(), db, agent);
+    if let Some(r) = responder {
+        state = state.with_responder(r);
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = todokit_server::router(state.clone());

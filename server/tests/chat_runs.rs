@@ -1,0 +1,171 @@
+//! Runs in flight: an explicit stop keeps the partial answer and tells the model; a dropped
+//! connection does not stop the turn. Driven by the conformance fixture responder.
+
+mod common;
+
+use std::time::Duration;
+
+use app::chatkit::types::{ItemKind, Order};
+use common::*;
+use serde_json::{json, Value};
+
+fn create(text: &str) -> Value {
+    json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":text}],"attachments":[],"inference_options":{}}}})
+}
+
+/// Starts a streaming request and reads until `needle` has arrived; returns what was read and
+/// the still-open response.
+async fn open_until(
+    app: &TestApp,
+    token: &str,
+    body: Value,
+    needle: &str,
+) -> (String, reqwest::Response) {
+    let mut res = app
+        .http
+        .post(app.url("/api/chatkit"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
+            .await
+            .expect("stream progresses")
+            .unwrap()
+            .expect("stream still open");
+        seen.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    (seen, res)
+}
+
+fn thread_id(sse: &str) -> String {
+    let first = sse.split("\n\n").next().unwrap();
+    let v: Value = serde_json::from_str(first.strip_prefix("data: ").unwrap()).unwrap();
+    v["thread"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
+    let app = spawn_app_scripted().await;
+    let (user, token) = app.user().await;
+    let (seen, mut res) = open_until(&app, &token, create("slow"), "Partial").await;
+    let tid = thread_id(&seen);
+
+    let r = app
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json(), json!({"cancelled": true}));
+    // The stream ends after the stop, with nothing more sent.
+    let rest = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut rest = String::new();
+        while let Some(c) = res.chunk().await.unwrap() {
+            rest.push_str(std::str::from_utf8(&c).unwrap());
+        }
+        rest
+    })
+    .await
+    .expect("stream closes after a stop");
+    assert_eq!(rest, "");
+
+    let thread = app
+        .post(
+            &token,
+            json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
+        )
+        .await
+        .json();
+    let items = thread["items"]["data"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{thread}");
+    assert_eq!(items[1]["type"], "assistant_message");
+    assert_eq!(items[1]["content"][0]["text"], "Partial");
+
+    let stored = app
+        .state
+        .chatkit
+        .store()
+        .load_thread_items(&user, &tid, None, 10, Order::Asc)
+        .await
+        .unwrap();
+    let last = stored.data.last().unwrap();
+    assert_eq!(
+        last.kind,
+        ItemKind::SdkHiddenContext {
+            content: "The user cancelled the stream. Stop responding to the prior request.".into()
+        }
+    );
+    assert!(last.id.starts_with("shcx_"));
+
+    // A second stop finds nothing running.
+    let again = app
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
+        .await;
+    assert_eq!(again.json(), json!({"cancelled": false}));
+}
+
+#[tokio::test]
+async fn another_users_stop_is_not_found_and_the_run_goes_on() {
+    let app = spawn_app_scripted().await;
+    let (_, token) = app.user().await;
+    let (_, mallory) = app.user().await;
+    let (seen, _res) = open_until(&app, &token, create("slow"), "Partial").await;
+    let tid = thread_id(&seen);
+    let r = app
+        .post(
+            &mallory,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(!r.body.contains(&tid));
+    let mine = app
+        .post(
+            &token,
+            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
+        )
+        .await;
+    assert_eq!(mine.json(), json!({"cancelled": true}));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_does_not_stop_the_turn() {
+    let app = spawn_app_scripted().await;
+    let (_, token) = app.user().await;
+    // Read only the first frame (thread.created), then hang up.
+    let (seen, res) = open_until(&app, &token, create("workflow"), "thread.created").await;
+    drop(res);
+    let tid = thread_id(&seen);
+    let mut last = Value::Null;
+    for _ in 0..50 {
+        last = app
+            .post(
+                &token,
+                json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
+            )
+            .await
+            .json();
+        if last["items"]["data"].as_array().unwrap().len() == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let items = last["items"]["data"].as_array().unwrap();
+    let kinds: Vec<&str> = items.iter().map(|i| i["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["user_message", "workflow", "assistant_message"],
+        "{last}"
+    );
+    assert_eq!(items[2]["content"][0]["text"], "Done");
+    assert_eq!(last["title"], "workflow");
+}
