@@ -106,9 +106,8 @@ async fn stdio_lists_and_calls_every_tool_for_the_named_user_only() {
     names.sort();
     assert_eq!(names, TOOLS);
 
-    let call = |name: &str, a: Value| {
-        CallToolRequestParams::new(name.to_string()).with_arguments(args(a))
-    };
+    let call =
+        |name: &str, a: Value| CallToolRequestParams::new(name.to_string()).with_arguments(args(a));
     let added = client
         .call_tool(call(
             "add_task",
@@ -146,7 +145,10 @@ async fn stdio_lists_and_calls_every_tool_for_the_named_user_only() {
         .call_tool(call("complete_task", json!({"task_id": id})))
         .await
         .unwrap();
-    assert_eq!(done.structured_content.unwrap()["completed"]["completed"], true);
+    assert_eq!(
+        done.structured_content.unwrap()["completed"]["completed"],
+        true
+    );
 
     // Bob's task id is unknown to alice's server: a clear tool error, and nothing changes.
     for name in ["complete_task", "delete_task", "update_task"] {
@@ -170,7 +172,10 @@ async fn stdio_lists_and_calls_every_tool_for_the_named_user_only() {
         .await
         .is_err());
 
-    assert_eq!(titles(&db, &alice).await, vec![("buy oat milk".into(), true)]);
+    assert_eq!(
+        titles(&db, &alice).await,
+        vec![("buy oat milk".into(), true)]
+    );
     let deleted = client
         .call_tool(call("delete_task", json!({"task_id": id})))
         .await
@@ -337,18 +342,28 @@ async fn http_lists_and_calls_every_tool_as_the_token_user() {
     assert!(add_schema["properties"].get("user_id").is_none());
 
     let r = c.call("add_task", json!({"title": "call mom"})).await;
-    let id = r["result"]["structuredContent"]["added"]["id"].as_i64().unwrap();
+    let id = r["result"]["structuredContent"]["added"]["id"]
+        .as_i64()
+        .unwrap();
     let r = c.call("list_tasks", json!({"query": "mom"})).await;
     assert_eq!(r["result"]["structuredContent"]["count"], 1, "{r}");
     let r = c
         .call("update_task", json!({"task_id": id, "priority": "urgent"}))
         .await;
-    assert_eq!(r["result"]["structuredContent"]["updated"]["priority"], "urgent");
+    assert_eq!(
+        r["result"]["structuredContent"]["updated"]["priority"],
+        "urgent"
+    );
     let r = c.call("complete_task", json!({"task_id": id})).await;
-    assert_eq!(r["result"]["structuredContent"]["completed"]["completed"], true);
+    assert_eq!(
+        r["result"]["structuredContent"]["completed"]["completed"],
+        true
+    );
 
     for name in ["complete_task", "delete_task", "update_task"] {
-        let r = c.call(name, json!({"task_id": bobs, "title": "pwned"})).await;
+        let r = c
+            .call(name, json!({"task_id": bobs, "title": "pwned"}))
+            .await;
         assert_eq!(r["result"]["isError"], true, "{name}: {r}");
         assert_eq!(
             r["result"]["content"][0]["text"],
@@ -357,10 +372,19 @@ async fn http_lists_and_calls_every_tool_as_the_token_user() {
     }
     let extra = task(&app.state.db, &alice, "to delete").await;
     let r = c.call("delete_task", json!({"task_id": extra})).await;
-    assert_eq!(r["result"]["structuredContent"]["deleted"]["title"], "to delete");
+    assert_eq!(
+        r["result"]["structuredContent"]["deleted"]["title"],
+        "to delete"
+    );
 
-    assert_eq!(titles(&app.state.db, &alice).await, vec![("call mom".into(), true)]);
-    assert_eq!(titles(&app.state.db, &bob).await, vec![("bob's secret".into(), false)]);
+    assert_eq!(
+        titles(&app.state.db, &alice).await,
+        vec![("call mom".into(), true)]
+    );
+    assert_eq!(
+        titles(&app.state.db, &bob).await,
+        vec![("bob's secret".into(), false)]
+    );
 }
 
 #[tokio::test]
@@ -378,10 +402,17 @@ async fn an_http_session_stays_with_the_user_who_opened_it() {
         .await;
     let r = r.unwrap_or_default();
     assert!(
-        status != 200 || r["error"]["message"].as_str().unwrap_or("").contains("another user"),
+        status != 200
+            || r["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("another user"),
         "{status} {r}"
     );
-    assert_eq!(titles(&app.state.db, &alice).await, vec![("alice's".into(), false)]);
+    assert_eq!(
+        titles(&app.state.db, &alice).await,
+        vec![("alice's".into(), false)]
+    );
     assert!(titles(&app.state.db, &bob).await.is_empty());
 }
 

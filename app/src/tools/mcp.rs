@@ -121,7 +121,10 @@ fn ok_result(out: ToolOutput) -> CallToolResult {
     r.structured_content = Some(out.result);
     r.meta = Some(meta(vec![
         (META_LABEL, json!(out.label)),
-        (META_TASKS, serde_json::to_value(&out.tasks).unwrap_or(Value::Null)),
+        (
+            META_TASKS,
+            serde_json::to_value(&out.tasks).unwrap_or(Value::Null),
+        ),
     ]));
     r
 }
@@ -244,9 +247,9 @@ impl McpTools {
                 .join("\n");
             let e = meta.get(META_ERROR).cloned().unwrap_or(Value::Null);
             return Err(match e["kind"].as_str() {
-                Some("invalid_arguments") => ToolError::InvalidArguments(
-                    e["message"].as_str().unwrap_or(&text).to_string(),
-                ),
+                Some("invalid_arguments") => {
+                    ToolError::InvalidArguments(e["message"].as_str().unwrap_or(&text).to_string())
+                }
                 Some("unknown_task") => ToolError::UnknownTask(e["id"].as_i64().unwrap_or(0)),
                 Some("unknown_tool") => ToolError::UnknownTool(name.to_string()),
                 _ => ToolError::Store(text),

@@ -67,7 +67,8 @@ pub fn language(text: &str) -> Lang {
         .count();
     // "do" alone is English too; two markers, or one unambiguous one, make it Roman Urdu.
     let strong = words(&lower).iter().any(|w| {
-        ROMAN_MARKERS.contains(&w.as_str()) && !["do", "ko", "lo", "kar", "hai"].contains(&w.as_str())
+        ROMAN_MARKERS.contains(&w.as_str())
+            && !["do", "ko", "lo", "kar", "hai"].contains(&w.as_str())
     });
     if strong || hits >= 2 {
         Lang::RomanUrdu
@@ -129,9 +130,8 @@ fn weekday(w: &str) -> Option<Weekday> {
 }
 
 fn next_weekday(today: NaiveDate, w: Weekday) -> NaiveDate {
-    let ahead = (w.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64
-        + 7)
-        % 7;
+    let ahead =
+        (w.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64 + 7) % 7;
     today + Duration::days(if ahead == 0 { 7 } else { ahead })
 }
 
@@ -165,16 +165,22 @@ pub fn take_due(text: &str, now: DateTime<Utc>) -> (String, Option<String>) {
             ["tomorrow", ..] | ["tmrw", ..] | ["کل", ..] | ["kal", ..] => {
                 Some((1, today + Duration::days(1)))
             }
-            ["پرسوں", ..] | ["parson", ..] | ["parsoon", ..] => Some((1, today + Duration::days(2))),
+            ["پرسوں", ..] | ["parson", ..] | ["parsoon", ..] => {
+                Some((1, today + Duration::days(2)))
+            }
             [d, ..] if weekday(d).is_some() => {
                 Some((1, next_weekday(today, weekday(d).expect("checked"))))
             }
-            [d, ..] => NaiveDate::parse_from_str(d, "%Y-%m-%d").ok().map(|d| (1, d)),
+            [d, ..] => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .ok()
+                .map(|d| (1, d)),
             [] => None,
         };
         if let Some((len, d)) = found {
             let mut start = i;
-            if start > 0 && ["on", "by", "for", "due", "until", "ko", "tak", "تک", "کو"].contains(&w[start - 1])
+            if start > 0
+                && ["on", "by", "for", "due", "until", "ko", "tak", "تک", "کو"]
+                    .contains(&w[start - 1])
             {
                 start -= 1;
             }
@@ -196,6 +202,10 @@ pub fn take_priority(text: &str) -> (String, Option<&'static str>) {
         ("low priority", "low"),
         ("normal priority", "normal"),
         ("urgent priority", "urgent"),
+        ("priority to high", "high"),
+        ("priority to low", "low"),
+        ("priority to urgent", "urgent"),
+        ("priority to normal", "normal"),
         ("priority high", "high"),
         ("priority low", "low"),
         ("priority urgent", "urgent"),
@@ -245,7 +255,9 @@ fn squash(s: &str) -> String {
 fn ordinal(w: &str) -> Option<usize> {
     Some(match w {
         "first" | "1st" | "پہلا" | "پہلی" | "pehla" | "pehli" | "pela" => 1,
-        "second" | "2nd" | "دوسرا" | "دوسری" | "doosra" | "dusra" | "doosri" | "dusri" => 2,
+        "second" | "2nd" | "دوسرا" | "دوسری" | "doosra" | "dusra" | "doosri" | "dusri" => {
+            2
+        }
         "third" | "3rd" | "تیسرا" | "تیسری" | "teesra" | "tesra" | "teesri" => 3,
         "fourth" | "4th" | "چوتھا" | "چوتھی" | "chautha" | "chotha" | "chauthi" => 4,
         "fifth" | "5th" | "پانچواں" | "پانچویں" | "panchwan" | "panchvan" => 5,
@@ -297,43 +309,152 @@ fn strip_any_suffix<'a>(s: &'a str, suffixes: &[&str]) -> Option<&'a str> {
 }
 
 const YES: &[&str] = &[
-    "yes", "y", "yeah", "yep", "sure", "ok", "okay", "confirm", "yes delete it", "do it",
-    "haan", "han", "haan ji", "ji haan", "ji", "jee", "theek hai", "ہاں", "جی", "جی ہاں",
-    "ہاں جی", "ٹھیک ہے",
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "ok",
+    "okay",
+    "confirm",
+    "yes delete it",
+    "do it",
+    "haan",
+    "han",
+    "haan ji",
+    "ji haan",
+    "ji",
+    "jee",
+    "theek hai",
+    "ہاں",
+    "جی",
+    "جی ہاں",
+    "ہاں جی",
+    "ٹھیک ہے",
 ];
 const NO: &[&str] = &[
-    "no", "n", "nope", "cancel", "don't", "dont", "stop", "nahi", "nahin", "na", "mat karo",
-    "نہیں", "نہ", "رہنے دو", "rehne do",
+    "no",
+    "n",
+    "nope",
+    "cancel",
+    "don't",
+    "dont",
+    "stop",
+    "nahi",
+    "nahin",
+    "na",
+    "mat karo",
+    "نہیں",
+    "نہ",
+    "رہنے دو",
+    "rehne do",
 ];
 
 const ADD_PREFIX: &[&str] = &[
-    "add task ", "add a task ", "add ", "create task ", "create ", "new task ", "remind me to ",
-    "نیا کام ", "naya kaam ", "naya task ",
+    "add task ",
+    "add a task ",
+    "add ",
+    "create task ",
+    "create ",
+    "new task ",
+    "remind me to ",
+    "نیا کام ",
+    "naya kaam ",
+    "naya task ",
 ];
 const ADD_SUFFIX: &[&str] = &[
-    " شامل کر دو", " شامل کرو", " شامل کریں", " شامل کرنا", " لکھ لو", " لکھو", " add kar do",
-    " add karo", " add kardo", " shamil karo", " shamil kar do", " likh lo", " likho",
-    " daal do", " dal do",
+    " شامل کر دو",
+    " شامل کرو",
+    " شامل کریں",
+    " شامل کرنا",
+    " لکھ لو",
+    " لکھو",
+    " add kar do",
+    " add karo",
+    " add kardo",
+    " shamil karo",
+    " shamil kar do",
+    " likh lo",
+    " likho",
+    " daal do",
+    " dal do",
 ];
 const DONE_PREFIX: &[&str] = &[
-    "mark ", "complete ", "finish ", "finished ", "done with ", "done ", "check off ", "tick off ",
-    "i finished ", "i did ", "i've done ", "close ",
+    "mark ",
+    "complete ",
+    "finish ",
+    "finished ",
+    "done with ",
+    "done ",
+    "check off ",
+    "tick off ",
+    "i finished ",
+    "i did ",
+    "i've done ",
+    "close ",
 ];
 const DONE_SUFFIX: &[&str] = &[
-    " as done", " as complete", " as completed", " as finished", " done", " complete", " completed",
-    " finished", " مکمل کر دو", " مکمل کرو", " مکمل کریں", " مکمل ہو گیا", " ہو گیا", " ختم کرو",
-    " mukammal karo", " mukammal kar do", " complete karo", " complete kar do", " done karo",
-    " done kar do", " ho gaya", " khatam karo", " khatam kar do",
+    " as done",
+    " as complete",
+    " as completed",
+    " as finished",
+    " done",
+    " complete",
+    " completed",
+    " finished",
+    " مکمل کر دو",
+    " مکمل کرو",
+    " مکمل کریں",
+    " مکمل ہو گیا",
+    " ہو گیا",
+    " ختم کرو",
+    " mukammal karo",
+    " mukammal kar do",
+    " complete karo",
+    " complete kar do",
+    " done karo",
+    " done kar do",
+    " ho gaya",
+    " khatam karo",
+    " khatam kar do",
 ];
 const DELETE_PREFIX: &[&str] = &["delete ", "remove ", "drop ", "erase ", "get rid of "];
 const DELETE_SUFFIX: &[&str] = &[
-    " حذف کر دو", " حذف کرو", " حذف کریں", " ہٹا دو", " ہٹاؤ", " مٹا دو", " ڈیلیٹ کرو",
-    " delete karo", " delete kar do", " hata do", " hatao", " mita do", " nikal do",
+    " حذف کر دو",
+    " حذف کرو",
+    " حذف کریں",
+    " ہٹا دو",
+    " ہٹاؤ",
+    " مٹا دو",
+    " ڈیلیٹ کرو",
+    " delete karo",
+    " delete kar do",
+    " hata do",
+    " hatao",
+    " mita do",
+    " nikal do",
 ];
 const LIST_WORDS: &[&str] = &[
-    "list", "show", "what's left", "whats left", "what is left", "what do i have", "what's on",
-    "tasks", "my tasks", "what's due", "whats due", "what is due", "anything due", "overdue",
-    "pending", "remaining", "open tasks", "done tasks", "completed tasks", "todo list",
+    "list",
+    "show",
+    "what's left",
+    "whats left",
+    "what is left",
+    "what do i have",
+    "what's on",
+    "tasks",
+    "my tasks",
+    "what's due",
+    "whats due",
+    "what is due",
+    "anything due",
+    "overdue",
+    "pending",
+    "remaining",
+    "open tasks",
+    "done tasks",
+    "completed tasks",
+    "todo list",
 ];
 
 /// Reads one (normalized) message.
@@ -369,7 +490,8 @@ pub fn parse(t: &str, now: DateTime<Utc>) -> Intent {
     {
         return list(t);
     }
-    if let Some(rest) = strip_any_suffix(t, DONE_SUFFIX).or_else(|| strip_any_prefix(t, DONE_PREFIX))
+    if let Some(rest) =
+        strip_any_suffix(t, DONE_SUFFIX).or_else(|| strip_any_prefix(t, DONE_PREFIX))
     {
         let rest = strip_any_prefix(rest, DONE_PREFIX).unwrap_or(rest);
         if let Some(r) = task_ref(rest) {
@@ -401,11 +523,26 @@ fn is_list(t: &str) -> bool {
 
 fn list(t: &str) -> Intent {
     let has = |ws: &[&str]| ws.iter().any(|w| t.contains(w));
-    let status = if has(&["done", "completed", "finished", "مکمل شدہ", "ho gaye", "mukammal shuda"])
-    {
+    let status = if has(&[
+        "done",
+        "completed",
+        "finished",
+        "مکمل شدہ",
+        "ho gaye",
+        "mukammal shuda",
+    ]) {
         "done"
     } else if has(&[
-        "left", "open", "pending", "remaining", "todo", "باقی", "baqi", "baki", "overdue", "due",
+        "left",
+        "open",
+        "pending",
+        "remaining",
+        "todo",
+        "باقی",
+        "baqi",
+        "baki",
+        "overdue",
+        "due",
     ]) {
         "open"
     } else {
@@ -475,7 +612,11 @@ fn parse_update(t: &str, now: DateTime<Utc>) -> Option<Intent> {
     }
     // Roman Urdu: "task 2 ka naam X rakho", "task 4 ki priority high karo", "task 3 ko kal par karo".
     // Urdu: "کام 2 کا نام X رکھو", "کام 4 کی ترجیح فوری کرو".
-    for (sep, end) in [(" ka naam ", " rakho"), (" کا نام ", " رکھو"), (" ka naam ", " rakh do")] {
+    for (sep, end) in [
+        (" ka naam ", " rakho"),
+        (" کا نام ", " رکھو"),
+        (" ka naam ", " rakh do"),
+    ] {
         if let Some((what, to)) = t.split_once(sep) {
             if let Some(to) = to.strip_suffix(end) {
                 return Some(Intent::Update(

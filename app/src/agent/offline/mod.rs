@@ -67,10 +67,14 @@ fn ids_in(text: &str) -> Vec<i64> {
 }
 
 fn last_user(messages: &[ChatMessage]) -> Option<(usize, &str)> {
-    messages.iter().enumerate().rev().find_map(|(i, m)| match m {
-        ChatMessage::User(u) => Some((i, u.as_str())),
-        _ => None,
-    })
+    messages
+        .iter()
+        .enumerate()
+        .rev()
+        .find_map(|(i, m)| match m {
+            ChatMessage::User(u) => Some((i, u.as_str())),
+            _ => None,
+        })
 }
 
 /// The assistant text just before message `before` (the previous turn's answer).
@@ -315,9 +319,12 @@ fn after_tools(
                 [one] if matches!(intent, Intent::Delete(_)) => {
                     text(replies::confirm_delete(one, lang))
                 }
-                [one] => act(&with_ref(&intent, TaskRef::Id(one["id"].as_i64().unwrap_or(0))), one["id"].as_i64().unwrap_or(0))
-                    .into_iter()
-                    .collect(),
+                [one] => act(
+                    &with_ref(&intent, TaskRef::Id(one["id"].as_i64().unwrap_or(0))),
+                    one["id"].as_i64().unwrap_or(0),
+                )
+                .into_iter()
+                .collect(),
                 many => text(replies::which(many, lang)),
             };
         }

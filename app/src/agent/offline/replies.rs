@@ -6,14 +6,21 @@ use serde_json::Value;
 use super::lexicon::Lang;
 
 /// Markers of the two questions the assistant asks, one per language.
-pub const CONFIRM_MARKERS: &[&str] = &["Reply yes to confirm", "تصدیق کے لیے", "Confirm karne ke liye"];
+pub const CONFIRM_MARKERS: &[&str] = &[
+    "Reply yes to confirm",
+    "تصدیق کے لیے",
+    "Confirm karne ke liye",
+];
 pub const WHICH_MARKERS: &[&str] = &["Which one do you mean?", "کون سا کام", "Kaun sa task"];
 
 /// "**title** (#id), due …" — the ids let later turns resolve "the second one".
 pub fn task_line(t: &Value, lang: Lang) -> String {
     let title = t["title"].as_str().unwrap_or("");
     let mut line = format!("**{}** (#{})", title, t["id"]);
-    if let Some(p) = t["priority"].as_str().filter(|p| *p == "high" || *p == "urgent") {
+    if let Some(p) = t["priority"]
+        .as_str()
+        .filter(|p| *p == "high" || *p == "urgent")
+    {
         line.push_str(&format!(" [{p}]"));
     }
     if let Some(due) = t["due"].as_str() {
@@ -140,7 +147,9 @@ pub fn kept(l: Lang) -> String {
 
 pub fn no_listing(l: Lang) -> String {
     match l {
-        Lang::English => "Which list do you mean? Ask me \"what's left?\" first, then pick a number.",
+        Lang::English => {
+            "Which list do you mean? Ask me \"what's left?\" first, then pick a number."
+        }
         Lang::Urdu => "پہلے \"میرے کام دکھاؤ\" کہیں، پھر نمبر بتائیں۔",
         Lang::RomanUrdu => "Pehle \"meri tasks dikhao\" kahein, phir number batayein.",
     }
