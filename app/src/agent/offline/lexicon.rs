@@ -104,7 +104,7 @@ pub fn normalize(text: &str) -> String {
         };
         out.extend(c.to_lowercase());
     }
-    let out = out.replace('،', " ").replace(',', " ");
+    let out = out.replace(['،', ','], " ");
     out.trim()
         .trim_end_matches(['.', '!', '?', '؟', '۔'])
         .split_whitespace()
