@@ -3,6 +3,7 @@
 //! all sharing one `AppState`.
 
 mod api;
+mod mcp;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/chatkit", post(api::chatkit))
         .route("/api/chatkit/health", get(api::health))
+        .merge(mcp::routes(&state))
         .route(
             "/api/{*fn_name}",
             post(move |req| api::server_fn(fn_state.clone(), req)).get(api::not_found),

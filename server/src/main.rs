@@ -1,9 +1,55 @@
-//! `todokit`: configuration, state, routes, serve.
+//! `todokit`: configuration, state, routes, serve; `todokit mcp --user EMAIL` serves the task
+//! tools to an MCP client over stdio instead.
 
 use app::state::{AppState, Config};
 
+const USAGE: &str = "usage: todokit              serve the app (see README for the environment)
+       todokit mcp --user EMAIL   serve EMAIL's task tools over MCP on stdin/stdout";
+
 #[tokio::main]
 async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => serve().await,
+        Some("mcp") => mcp(&args[1..]).await,
+        Some("-h" | "--help" | "help") => println!("{USAGE}"),
+        Some(other) => fail(&format!("unknown command '{other}'\n{USAGE}")),
+    }
+}
+
+/// stdout carries the MCP protocol, so logs go to stderr (warnings only unless RUST_LOG says).
+async fn mcp(args: &[String]) {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,sqlx=warn".into()),
+        )
+        .init();
+    let email = match args {
+        [flag, email] if flag == "--user" => email.trim().to_lowercase(),
+        [arg] if arg.starts_with("--user=") => arg["--user=".len()..].trim().to_lowercase(),
+        _ => fail(&format!("mcp needs --user EMAIL\n{USAGE}")),
+    };
+    let config = Config::from_env()
+        .unwrap_or_else(|e| fail(&format!("cannot prepare the data directory: {e}")));
+    let db = app::store::Db::connect(&config.database_url)
+        .await
+        .unwrap_or_else(|e| fail(&format!("cannot open the database: {e}")));
+    let user = match db.user_by_email(&email).await {
+        Ok(Some((user, _))) => user,
+        Ok(None) => fail(&format!(
+            "no user with email '{email}': sign up in the app first"
+        )),
+        Err(e) => fail(&format!("cannot read users: {e}")),
+    };
+    let tools = app::tools::TaskTools::new(db, user.id);
+    if let Err(e) = app::tools::mcp::serve_stdio(tools).await {
+        fail(&format!("MCP over stdio failed: {e}"));
+    }
+}
+
+async fn serve() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -1,6 +1,8 @@
 //! The task tools (add/list/complete/delete/update), bound to one user. The agent and outside
 //! clients call the same code; the user id is fixed at construction, never a tool argument.
 
+pub mod mcp;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
