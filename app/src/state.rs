@@ -21,6 +21,9 @@ pub struct Config {
     pub jwt_audience: Option<String>,
     pub session_ttl_secs: i64,
     pub max_message_chars: usize,
+    /// Chat turns per user per `rate_limit_window_secs` (tests shorten the window).
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_window_secs: u64,
 }
 
 impl Config {
@@ -47,6 +50,11 @@ impl Config {
             max_message_chars: env("MAX_MESSAGE_CHARS")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(16_000),
+            rate_limit_per_minute: env("RATE_LIMIT_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(20),
+            rate_limit_window_secs: 60,
         })
     }
 }

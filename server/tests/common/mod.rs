@@ -45,8 +45,13 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
+    spawn_app_configured(model, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with the test's changes to the configuration applied.
+pub async fn spawn_app_configured(model: Arc<dyn Model>, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = temp_dir();
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.clone(),
         database_url: database_url(&dir),
         jwt_secret: SECRET.as_bytes().to_vec(),
@@ -54,7 +59,10 @@ pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
         jwt_audience: None,
         session_ttl_secs: 3600,
         max_message_chars: 16_000,
+        rate_limit_per_minute: 1000,
+        rate_limit_window_secs: 60,
     };
+    adjust(&mut config);
     let db = Db::connect(&config.database_url)
         .await
         .expect("test database opens");
