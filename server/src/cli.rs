@@ -92,7 +92,9 @@ pub fn parse_ttl(s: &str) -> Option<i64> {
 async fn token(rest: &[&str]) -> Result<(), String> {
     let email = flag(rest, "--email").ok_or("--email is required")?;
     let ttl = match flag(rest, "--ttl") {
-        Some(t) => parse_ttl(t).ok_or_else(|| format!("bad --ttl '{t}' (e.g. 90s, 30m, 1h, 7d)"))?,
+        Some(t) => {
+            parse_ttl(t).ok_or_else(|| format!("bad --ttl '{t}' (e.g. 90s, 30m, 1h, 7d)"))?
+        }
         None => 3600,
     };
     let (config, db) = open_db().await?;

@@ -105,5 +105,6 @@ pub async fn limit_chat(
             return res;
         }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }

@@ -178,7 +178,13 @@ async fn hostile_tokens_get_401_and_nothing_is_done() {
     );
     let r = app.post_raw(Some(&ok), &create.to_string()).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let u = app.state.db.user_by_id("svc-user-1").await.unwrap().unwrap();
+    let u = app
+        .state
+        .db
+        .user_by_id("svc-user-1")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(u.email.as_deref(), Some("svc@example.com"));
     // Within the 60 s leeway an expired token still works.
     let skewed = signed(with("svc-user-1", "exp", json!(now - 30)), s);
@@ -211,7 +217,10 @@ async fn another_users_task_ids_are_not_found_by_any_server_function() {
             path::<app::tasks::UpdateTask>(),
             format!("id={id}&title=pwned&description=&priority=low&due=&tags="),
         ),
-        (path::<app::tasks::SetTaskDone>(), format!("id={id}&done=true")),
+        (
+            path::<app::tasks::SetTaskDone>(),
+            format!("id={id}&done=true"),
+        ),
         (path::<app::tasks::DeleteTask>(), format!("id={id}")),
     ];
     for (p, form) in &attempts {
@@ -249,7 +258,13 @@ async fn another_users_task_ids_are_not_found_by_any_server_function() {
         path::<app::tasks::DashboardData>(),
         path::<app::tasks::DeleteTask>(),
     ] {
-        let r = call(&app, None, p, &format!("id={id}&filter[status]=all&sort=smart")).await;
+        let r = call(
+            &app,
+            None,
+            p,
+            &format!("id={id}&filter[status]=all&sort=smart"),
+        )
+        .await;
         assert_eq!(r.status, 401, "{p}: {}", r.body);
     }
     // get_session only ever describes the cookie's own user.
@@ -318,10 +333,18 @@ async fn chat_turns_are_limited_per_user_and_recover() {
         .post(&alice, json!({"type":"threads.list","params":{}}))
         .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json()["data"].as_array().unwrap().len(), 3, "the refused turn stored nothing");
+    assert_eq!(
+        r.json()["data"].as_array().unwrap().len(),
+        3,
+        "the refused turn stored nothing"
+    );
     assert_eq!(app.post(&bob, create.clone()).await.status, 200);
     tokio::time::sleep(std::time::Duration::from_secs(retry)).await;
-    assert_eq!(app.post(&alice, create.clone()).await.status, 200, "recovered");
+    assert_eq!(
+        app.post(&alice, create.clone()).await.status,
+        200,
+        "recovered"
+    );
 }
 
 #[tokio::test]
@@ -434,13 +457,22 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
     .unwrap();
     assert_eq!(r.status().as_u16(), 302);
     let back = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(back.contains("/signup?") && back.contains("__err="), "{back}");
+    assert!(
+        back.contains("/signup?") && back.contains("__err="),
+        "{back}"
+    );
     let page = http.get(&back).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Password must be at least 8 characters."), "{page}");
+    assert!(
+        page.contains("Password must be at least 8 characters."),
+        "{page}"
+    );
 
     let r = post(
         path::<app::auth::SignUp>(),
-        format!("email={}&password=correct+horse+battery&name=N", enc(&email)),
+        format!(
+            "email={}&password=correct+horse+battery&name=N",
+            enc(&email)
+        ),
         "/signup",
     )
     .await
@@ -450,7 +482,10 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
     // The same email again is refused.
     let r = post(
         path::<app::auth::SignUp>(),
-        format!("email={}&password=correct+horse+battery&name=N", enc(&email)),
+        format!(
+            "email={}&password=correct+horse+battery&name=N",
+            enc(&email)
+        ),
         "/signup",
     )
     .await
@@ -464,7 +499,9 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
         format!("email={}&password=wrong-password", enc(&email)),
         "email=nobody%40example.com&password=wrong-password".to_string(),
     ] {
-        let r = post(path::<app::auth::SignIn>(), form, "/signin").await.unwrap();
+        let r = post(path::<app::auth::SignIn>(), form, "/signin")
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 302);
         assert!(r.headers().get("set-cookie").is_none());
         let back = r.headers()["location"].to_str().unwrap().to_string();
@@ -482,7 +519,10 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
     assert_eq!(r.status().as_u16(), 302);
     assert_eq!(r.headers()["location"], "/");
     let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let session = cookie.split(';').next().unwrap().to_string();
     let home = http
         .get(app.url("/"))
@@ -493,7 +533,7 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains("Hello, N"), "signed in on /: {home}");
+    assert!(home.contains(", N</h1>"), "signed in on /: {home}");
     assert!(home.contains("open"), "the dashboard shows counts");
 
     // A task form posted without JavaScript comes back to the list with the task on it.
@@ -537,13 +577,25 @@ async fn sql_looking_text_is_stored_verbatim() {
     let t = app.state.db.task(&user_id, id).await.unwrap();
     assert_eq!(t.title, evil.trim());
     assert_eq!(t.description, evil);
-    assert_eq!(t.tags, vec!["x'y".to_string(), "\";".into(), "delete".into(), "from".into(), "users;--".into()]);
+    assert_eq!(
+        t.tags,
+        vec![
+            "x'y".to_string(),
+            "\";".into(),
+            "delete".into(),
+            "from".into(),
+            "users;--".into()
+        ]
+    );
     // Searching for it with the same text finds exactly it.
     let r = call(
         &app,
         Some(&token),
         path::<app::tasks::ListTasks>(),
-        &format!("filter[status]=all&filter[query]={}&sort=title", enc("DROP TABLE tasks;--")),
+        &format!(
+            "filter[status]=all&filter[query]={}&sort=title",
+            enc("DROP TABLE tasks;--")
+        ),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -561,14 +613,23 @@ async fn sql_looking_text_is_stored_verbatim() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(app.state.db.task(&user_id, id).await.unwrap().title, "1; DROP TABLE users");
+    assert_eq!(
+        app.state.db.task(&user_id, id).await.unwrap().title,
+        "1; DROP TABLE users"
+    );
     let (thread_id, events) = app.create_thread(&token, evil).await;
     assert_eq!(events[1]["item"]["content"][0]["text"], evil.trim());
     let r = app
-        .post(&token, json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}))
+        .post(
+            &token,
+            json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
+        )
         .await;
     assert_eq!(r.status, 200);
-    assert!(app.state.db.user_by_id(&user_id).await.unwrap().is_some(), "users survived");
+    assert!(
+        app.state.db.user_by_id(&user_id).await.unwrap().is_some(),
+        "users survived"
+    );
 }
 
 #[tokio::test]
@@ -624,16 +685,27 @@ async fn cli_adds_a_user_and_prints_a_working_token() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let weak = run(&["user", "add", "--email", &email, "--password-stdin"], "short\n");
+    let weak = run(
+        &["user", "add", "--email", &email, "--password-stdin"],
+        "short\n",
+    );
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 8"));
     let out = run(
         &["user", "add", "--email", &email, "--password-stdin"],
         "correct horse battery\n",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["token", "--email", &email, "--ttl", "1h"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let keys = app::auth::token::TokenKeys::new(SECRET.as_bytes(), None, None);
     let claims = keys.verify(&token).unwrap();
@@ -642,7 +714,10 @@ async fn cli_adds_a_user_and_prints_a_working_token() {
     let db = app::store::Db::connect(&db_url).await.unwrap();
     let (user, hash) = db.user_by_email(&email).await.unwrap().unwrap();
     assert_eq!(claims.sub, user.id);
-    assert!(app::auth::password::verify("correct horse battery", &hash.unwrap()));
+    assert!(app::auth::password::verify(
+        "correct horse battery",
+        &hash.unwrap()
+    ));
     // The token works against a server sharing the secret.
     let app = spawn_app().await;
     let r = app

@@ -27,7 +27,8 @@ pub async fn list_tasks(filter: TaskFilter, sort: TaskSort) -> Result<Vec<Task>,
     Ok(state
         .db
         .list_tasks_sorted(&user.id, &filter, sort, chrono::Utc::now())
-        .await.map_err(fail)?)
+        .await
+        .map_err(fail)?)
 }
 
 #[server]
@@ -67,7 +68,11 @@ pub async fn update_task(
         tags: Some(split_tags(&tags)),
         completed: None,
     };
-    Ok(state.db.update_task(&user.id, id, patch).await.map_err(fail)?)
+    Ok(state
+        .db
+        .update_task(&user.id, id, patch)
+        .await
+        .map_err(fail)?)
 }
 
 #[server]
@@ -77,7 +82,11 @@ pub async fn set_task_done(id: i64, done: bool) -> Result<Task, AppError> {
         completed: Some(done),
         ..Default::default()
     };
-    Ok(state.db.update_task(&user.id, id, patch).await.map_err(fail)?)
+    Ok(state
+        .db
+        .update_task(&user.id, id, patch)
+        .await
+        .map_err(fail)?)
 }
 
 /// Deletes for good and returns the task, which the page keeps for "Undo".
@@ -106,7 +115,11 @@ pub async fn restore_task(task: Task) -> Result<Task, AppError> {
         completed: Some(true),
         ..Default::default()
     };
-    Ok(state.db.update_task(&user.id, created.id, done).await.map_err(fail)?)
+    Ok(state
+        .db
+        .update_task(&user.id, created.id, done)
+        .await
+        .map_err(fail)?)
 }
 
 #[server]
@@ -118,7 +131,11 @@ pub async fn dashboard_data() -> Result<Overview, AppError> {
         limit: Some(500),
         ..Default::default()
     };
-    let tasks = state.db.list_tasks(&user.id, &open, now).await.map_err(fail)?;
+    let tasks = state
+        .db
+        .list_tasks(&user.id, &open, now)
+        .await
+        .map_err(fail)?;
     let today = TaskFilter {
         due: Some(DueFilter::Today),
         ..open.clone()
@@ -129,8 +146,18 @@ pub async fn dashboard_data() -> Result<Overview, AppError> {
     };
     Ok(Overview {
         open: tasks.len(),
-        due_today: state.db.list_tasks(&user.id, &today, now).await.map_err(fail)?.len(),
-        overdue: state.db.list_tasks(&user.id, &overdue, now).await.map_err(fail)?.len(),
+        due_today: state
+            .db
+            .list_tasks(&user.id, &today, now)
+            .await
+            .map_err(fail)?
+            .len(),
+        overdue: state
+            .db
+            .list_tasks(&user.id, &overdue, now)
+            .await
+            .map_err(fail)?
+            .len(),
         next: tasks.into_iter().take(5).collect(),
     })
 }

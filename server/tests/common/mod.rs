@@ -49,7 +49,10 @@ pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
 }
 
 /// Like [`spawn_app_with`], with the test's changes to the configuration applied.
-pub async fn spawn_app_configured(model: Arc<dyn Model>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+pub async fn spawn_app_configured(
+    model: Arc<dyn Model>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     let dir = temp_dir();
     let mut config = Config {
         data_dir: dir.clone(),
