@@ -24,11 +24,11 @@ async fn user_and_state() -> Result<(crate::state::AppState, crate::store::User)
 #[server]
 pub async fn list_tasks(filter: TaskFilter, sort: TaskSort) -> Result<Vec<Task>, AppError> {
     let (state, user) = user_and_state().await?;
-    Ok(state
+    state
         .db
         .list_tasks_sorted(&user.id, &filter, sort, chrono::Utc::now())
         .await
-        .map_err(fail)?)
+        .map_err(fail)
 }
 
 #[server]
@@ -47,7 +47,7 @@ pub async fn create_task(
         due_at: parse_due(&due).map_err(|e| fail(AppError::Invalid(e)))?,
         tags: split_tags(&tags),
     };
-    Ok(state.db.create_task(&user.id, new).await.map_err(fail)?)
+    state.db.create_task(&user.id, new).await.map_err(fail)
 }
 
 #[server]
@@ -68,11 +68,11 @@ pub async fn update_task(
         tags: Some(split_tags(&tags)),
         completed: None,
     };
-    Ok(state
+    state
         .db
         .update_task(&user.id, id, patch)
         .await
-        .map_err(fail)?)
+        .map_err(fail)
 }
 
 #[server]
@@ -82,18 +82,18 @@ pub async fn set_task_done(id: i64, done: bool) -> Result<Task, AppError> {
         completed: Some(done),
         ..Default::default()
     };
-    Ok(state
+    state
         .db
         .update_task(&user.id, id, patch)
         .await
-        .map_err(fail)?)
+        .map_err(fail)
 }
 
 /// Deletes for good and returns the task, which the page keeps for "Undo".
 #[server]
 pub async fn delete_task(id: i64) -> Result<Task, AppError> {
     let (state, user) = user_and_state().await?;
-    Ok(state.db.delete_task(&user.id, id).await.map_err(fail)?)
+    state.db.delete_task(&user.id, id).await.map_err(fail)
 }
 
 /// Undo of a delete: re-creates the task from its copy (a new id, same fields).
@@ -115,11 +115,11 @@ pub async fn restore_task(task: Task) -> Result<Task, AppError> {
         completed: Some(true),
         ..Default::default()
     };
-    Ok(state
+    state
         .db
         .update_task(&user.id, created.id, done)
         .await
-        .map_err(fail)?)
+        .map_err(fail)
 }
 
 #[server]
