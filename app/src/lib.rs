@@ -108,12 +108,7 @@ fn HomePage() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || match auth.session.get() {
-                Some(Ok(Some(s))) => view! {
-                    <section class="home">
-                        <h1>"Hello" {s.name.map(|n| format!(", {n}"))}</h1>
-                        <p>"Open the chat (bottom right) to manage your tasks, or go to " <A href="/tasks">"your tasks"</A> "."</p>
-                    </section>
-                }.into_any(),
+                Some(Ok(Some(s))) => view! { <tasks::Dashboard name=s.name/> }.into_any(),
                 _ => view! {
                     <section class="home">
                         <h1>"todokit"</h1>

@@ -27,6 +27,9 @@ pub struct Config {
     pub llm: Option<LlmSettings>,
     /// Longest wait for one model turn (`LLM_TIMEOUT_SECS`).
     pub llm_timeout: Duration,
+    /// Chat turns per user per `rate_limit_window_secs` (tests shorten the window).
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_window_secs: u64,
 }
 
 impl Config {
@@ -63,6 +66,11 @@ impl Config {
                 .filter(|s| s.is_finite() && *s > 0.0)
                 .map(Duration::from_secs_f64)
                 .unwrap_or(Duration::from_secs(30)),
+            rate_limit_per_minute: env("RATE_LIMIT_PER_MINUTE")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(20),
+            rate_limit_window_secs: 60,
         })
     }
 }

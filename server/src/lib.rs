@@ -4,6 +4,9 @@
 
 mod api;
 mod mcp;
+pub mod cli;
+pub mod rate_limit;
+pub mod security;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -38,8 +41,18 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let page_state = state.clone();
     let fn_state = state.clone();
+    let limiter = rate_limit::ChatLimiter::new(
+        state.config.rate_limit_per_minute,
+        std::time::Duration::from_secs(state.config.rate_limit_window_secs),
+    );
     Router::new()
-        .route("/api/chatkit", post(api::chatkit))
+        .route(
+            "/api/chatkit",
+            post(api::chatkit).route_layer(axum::middleware::from_fn_with_state(
+                (state.clone(), limiter),
+                rate_limit::limit_chat,
+            )),
+        )
         .route("/api/chatkit/health", get(api::health))
         .merge(mcp::routes(&state))
         .route(
@@ -49,13 +62,33 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(page_state.clone()),
+            move || {
+                provide_context(page_state.clone());
+                provide_nonce_from_request();
+            },
             {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(provide_nonce_from_request, shell))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_BODY_BYTES,
+        ))
+        .layer(axum::middleware::from_fn(security::csrf))
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
+}
+
+/// Hands the nonce of `security::headers`' CSP to Leptos for its inline scripts.
+fn provide_nonce_from_request() {
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<security::CspNonce>().cloned());
+    if let Some(n) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
 }

@@ -51,11 +51,16 @@ async fn mcp(args: &[String]) {
 
 async fn serve() {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(code) = todokit_server::cli::dispatch(&args).await {
+        std::process::exit(code);
+    }
     let config = Config::from_env()
         .unwrap_or_else(|e| fail(&format!("cannot prepare the data directory: {e}")));
     let options = todokit_server::leptos_options();

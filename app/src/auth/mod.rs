@@ -46,15 +46,19 @@ pub async fn get_session() -> Result<Option<Session>, AppError> {
 #[server]
 pub async fn sign_up(email: String, password: String, name: String) -> Result<(), AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let email = session::normalize_email(&email)?;
-    password::check_strength(&password).map_err(AppError::Invalid)?;
+    let email = session::normalize_email(&email).map_err(session::fail)?;
+    password::check_strength(&password).map_err(|e| session::fail(AppError::Invalid(e)))?;
     let name = Some(name.trim())
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(100).collect::<String>());
     let hash = tokio::task::spawn_blocking(move || password::hash(&password))
         .await
         .map_err(|e| AppError::Server(e.to_string()))?;
-    let user = state.db.create_user(&email, name.as_deref(), &hash).await?;
+    let user = state
+        .db
+        .create_user(&email, name.as_deref(), &hash)
+        .await
+        .map_err(session::fail)?;
     session::start(&state, &user);
     leptos_axum::redirect("/");
     Ok(())
@@ -64,6 +68,11 @@ pub async fn sign_up(email: String, password: String, name: String) -> Result<()
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let state = expect_context::<crate::state::AppState>();
     let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() {
+        return Err(session::fail(AppError::Invalid(
+            "Enter your email and password.".into(),
+        )));
+    }
     let found = state.db.user_by_email(&email).await?;
     let (user, hash) = match found {
         Some((u, Some(h))) => (Some(u), h),
@@ -78,7 +87,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             leptos_axum::redirect("/");
             Ok(())
         }
-        _ => Err(AppError::Invalid("Wrong email or password.".into())),
+        _ => Err(session::fail(AppError::Invalid(
+            "Wrong email or password.".into(),
+        ))),
     }
 }
 
@@ -126,16 +137,33 @@ pub fn use_auth() -> AuthContext {
     expect_context::<AuthContext>()
 }
 
+/// The error of a form posted without JavaScript: the server redirects back with
+/// `?__path=<server fn>&__err=<encoded error>`. Our actions live above the router, which is
+/// why they do not pick it up themselves.
+fn url_error<S: server_fn::ServerFn>() -> Option<String> {
+    let q = leptos_router::hooks::use_query_map().get_untracked();
+    (q.get("__path").as_deref() == Some(S::PATH))
+        .then(|| q.get("__err"))
+        .flatten()
+        .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e).to_string())
+}
+
+/// The action's last error, or the one a no-JS post came back with.
+fn form_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Copy
+where
+    S: server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
+{
+    let from_url = StoredValue::new(url_error::<S>());
+    move || match action.value().get() {
+        Some(r) => r.err().map(|e| e.to_string()),
+        None => from_url.get_value(),
+    }
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = use_auth().sign_in;
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = form_error(action);
     view! {
         <section class="auth-card">
             <h1>"Sign in"</h1>
@@ -155,13 +183,7 @@ pub fn SignInPage() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = use_auth().sign_up;
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = form_error(action);
     view! {
         <section class="auth-card">
             <h1>"Create your account"</h1>

@@ -131,3 +131,26 @@ pub fn normalize_email(email: &str) -> Result<String, AppError> {
         ))
     }
 }
+
+/// Sets the status matching a server function's error (401, 404, 422…) for API callers.
+/// Plain form posts keep the framework's redirect back to the page, which shows the error.
+pub fn fail(e: impl Into<AppError>) -> AppError {
+    let e = e.into();
+    let plain_form = use_context::<http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if let (false, Some(res)) = (plain_form, use_context::<leptos_axum::ResponseOptions>()) {
+        res.set_status(match &e {
+            AppError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => http::StatusCode::UNAUTHORIZED,
+            AppError::NotFound => http::StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => http::StatusCode::CONFLICT,
+            AppError::RateLimited => http::StatusCode::TOO_MANY_REQUESTS,
+            AppError::Server(_) => http::StatusCode::INTERNAL_SERVER_ERROR,
+        });
+    }
+    e
+}

@@ -83,6 +83,18 @@ impl Db {
         f: &TaskFilter,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Task>> {
+        self.list_tasks_sorted(user_id, f, TaskSort::Smart, now)
+            .await
+    }
+
+    /// Like [`Db::list_tasks`] in a chosen order (open tasks always first).
+    pub async fn list_tasks_sorted(
+        &self,
+        user_id: &str,
+        f: &TaskFilter,
+        sort: TaskSort,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Task>> {
         let mut sql = format!("SELECT {COLUMNS} FROM tasks WHERE user_id = $1");
         match f.status {
             StatusFilter::All => {}
@@ -112,9 +124,12 @@ impl Db {
         // Tags are a JSON array of strings: match the quoted tag.
         sql.push_str(" AND ($5 IS NULL OR tags LIKE $5)");
         sql.push_str(" AND ($6 IS NULL OR LOWER(title) LIKE $6 OR LOWER(description) LIKE $6)");
-        sql.push_str(
-            " ORDER BY completed ASC, CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at ASC, id DESC LIMIT $7",
-        );
+        sql.push_str(match sort {
+            TaskSort::Smart => " ORDER BY completed ASC, CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at ASC, id DESC LIMIT $7",
+            TaskSort::Priority => " ORDER BY completed ASC, CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, id DESC LIMIT $7",
+            TaskSort::Created => " ORDER BY completed ASC, id DESC LIMIT $7",
+            TaskSort::Title => " ORDER BY completed ASC, LOWER(title) ASC, id DESC LIMIT $7",
+        });
         let tag = f
             .tag
             .as_ref()

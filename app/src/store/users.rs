@@ -40,7 +40,9 @@ impl Db {
                 .await
                 .map_err(|e| match e {
                     sqlx::Error::Database(d) if d.is_unique_violation() => {
-                        StoreError::Conflict("an account with this email already exists".into())
+                        StoreError::Conflict(
+                            "An account with this email already exists. Sign in instead?".into(),
+                        )
                     }
                     e => db_err(e),
                 })?;

@@ -149,3 +149,69 @@ pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, String> {
     }
     Ok(out)
 }
+
+/// How the tasks page orders its list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskSort {
+    /// Open first, then by due date (undated last), newest first.
+    #[default]
+    Smart,
+    Priority,
+    Created,
+    Title,
+}
+
+impl TaskSort {
+    pub const ALL: [TaskSort; 4] = [
+        TaskSort::Smart,
+        TaskSort::Priority,
+        TaskSort::Created,
+        TaskSort::Title,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskSort::Smart => "smart",
+            TaskSort::Priority => "priority",
+            TaskSort::Created => "created",
+            TaskSort::Title => "title",
+        }
+    }
+
+    pub fn parse(s: &str) -> TaskSort {
+        TaskSort::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// Counts and the next open tasks, for the dashboard.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    pub open: usize,
+    pub due_today: usize,
+    pub overdue: usize,
+    pub next: Vec<Task>,
+}
+
+/// "a, #b c" → ["a", "b", "c"] (cleaned further by `clean_tags`).
+pub fn split_tags(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.trim().is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A date from `<input type="date">` means the end of that day (UTC), so it is "due today"
+/// all day and overdue from the next one. Empty means no due date.
+pub fn parse_due(s: &str) -> Result<Option<DateTime<Utc>>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| Some(d.and_hms_opt(23, 59, 59).expect("valid time").and_utc()))
+        .map_err(|_| format!("'{s}' is not a date (YYYY-MM-DD)"))
+}

@@ -51,25 +51,32 @@ pub async fn spawn_app_scripted() -> TestApp {
     spawn_app_inner(
         |db| Agent::new(db, Arc::new(OfflineAssistant)),
         Some(Arc::new(app::chatkit::scripted::ScriptedResponder)),
+        |_| {},
     )
     .await
 }
 
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
-    spawn_app_inner(|db| Agent::new(db, model), None).await
+    spawn_app_inner(|db| Agent::new(db, model), None, |_| {}).await
 }
 
 /// A server around an agent built here (guardrails, limits, agents).
 pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
-    spawn_app_inner(build, None).await
+    spawn_app_inner(build, None, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], with the test's changes to the configuration applied.
+pub async fn spawn_app_configured(model: Arc<dyn Model>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_inner(|db| Agent::new(db, model), None, adjust).await
 }
 
 async fn spawn_app_inner(
     build: impl FnOnce(Db) -> Agent,
     responder: Option<Arc<dyn app::chatkit::Responder>>,
+    adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
     let dir = temp_dir();
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.clone(),
         database_url: database_url(&dir),
         jwt_secret: SECRET.as_bytes().to_vec(),
@@ -79,7 +86,10 @@ async fn spawn_app_inner(
         max_message_chars: 16_000,
         llm: None,
         llm_timeout: std::time::Duration::from_secs(30),
+        rate_limit_per_minute: 1000,
+        rate_limit_window_secs: 60,
     };
+    adjust(&mut config);
     let db = Db::connect(&config.database_url)
         .await
         .expect("test database opens");

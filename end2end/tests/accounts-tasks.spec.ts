@@ -1,0 +1,79 @@
+import { test, expect } from "@playwright/test";
+import { hydrated, openChat, signUp } from "./helpers";
+
+test("sign up, sign in, manage tasks, sign out, protected pages ask to sign in", async ({ page }) => {
+  const email = await signUp(page, "Ada");
+
+  // Sign out, then back in with the same account.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("wrong password!");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Hello, Ada" })).toBeVisible();
+
+  // Create.
+  await page.goto("/tasks");
+  await hydrated(page);
+  await expect(page.locator(".empty")).toContainText("No tasks yet.");
+  await page.getByLabel("Title").first().fill("water the plants");
+  await page.getByRole("button", { name: "Add" }).click();
+  const row = page.locator(".task", { hasText: "water the plants" });
+  await expect(row).toHaveCount(1);
+
+  // Edit: title, markdown description, tags.
+  await row.getByText("Edit").click();
+  await row.getByLabel("Title").fill("water the ferns");
+  await row.getByLabel("Description").fill("use **rain** water <script>window.pwned=1</script>");
+  await row.getByLabel("Tags").fill("home, garden");
+  await row.getByRole("button", { name: "Save" }).click();
+  const edited = page.locator(".task", { hasText: "water the ferns" });
+  await expect(edited.locator(".markdown strong")).toHaveText("rain");
+  await expect(edited.locator(".tag")).toHaveText(["#home", "#garden"]);
+  expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
+
+  // Complete, filter, reopen.
+  await edited.getByRole("button", { name: "Complete" }).click();
+  await expect(edited).toHaveClass(/done/);
+  await page.getByLabel("Status").selectOption("open");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page.locator(".empty")).toContainText("No tasks match");
+  await page.goto("/tasks?status=done");
+  await hydrated(page);
+  await page.locator(".task", { hasText: "water the ferns" }).getByRole("button", { name: "Reopen" }).click();
+  await expect(page.locator(".empty")).toContainText("No tasks match");
+  await page.goto("/tasks");
+  await hydrated(page);
+
+  // Delete, then undo.
+  await page.locator(".task", { hasText: "water the ferns" }).getByRole("button", { name: "Delete" }).click();
+  await expect(page.locator(".task", { hasText: "water the ferns" })).toHaveCount(0);
+  await page.getByRole("status").getByRole("button", { name: "Undo" }).click();
+  await expect(page.locator(".task", { hasText: "water the ferns" })).toHaveCount(1);
+
+  // Sign out: the tasks page asks to sign in.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.goto("/tasks");
+  await expect(page.locator(".notice")).toContainText("sign in");
+  await expect(page.locator(".task")).toHaveCount(0);
+});
+
+test("a task added in the chat appears on the open tasks page without a reload", async ({ page }) => {
+  await signUp(page);
+  await page.goto("/tasks");
+  await hydrated(page);
+  await expect(page.locator(".empty")).toContainText("No tasks yet.");
+  await openChat(page);
+  const panel = page.getByRole("dialog", { name: "Chat" });
+  await panel.getByLabel("Message").fill("add call the plumber");
+  await panel.getByLabel("Message").press("Enter");
+  await expect(panel.locator(".tool-badge.complete")).toHaveText("Added task 'call the plumber'");
+  // No navigation happened: the list refetched on the chat's todokit:changed event.
+  await expect(page.locator(".task-list .task-title")).toHaveText(["call the plumber"], { timeout: 3_000 });
+  await expect(page).toHaveURL(/\/tasks$/);
+});
