@@ -3,8 +3,8 @@
 //! all sharing one `AppState`.
 
 mod api;
-mod mcp;
 pub mod cli;
+mod mcp;
 pub mod rate_limit;
 pub mod security;
 

@@ -4,14 +4,18 @@
 use app::state::{AppState, Config};
 
 const USAGE: &str = "usage: todokit              serve the app (see README for the environment)
-       todokit mcp --user EMAIL   serve EMAIL's task tools over MCP on stdin/stdout";
+       todokit mcp --user EMAIL   serve EMAIL's task tools over MCP on stdin/stdout
+       todokit user add --email EMAIL --password-stdin
+       todokit token --email EMAIL [--ttl 1h]   print a bearer token";
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        None => serve().await,
+        None | Some("serve") => serve().await,
         Some("mcp") => mcp(&args[1..]).await,
+        // Account commands (`user add`, `token`) live in cli.rs.
+        Some("user" | "token") => serve().await,
         Some("-h" | "--help" | "help") => println!("{USAGE}"),
         Some(other) => fail(&format!("unknown command '{other}'\n{USAGE}")),
     }

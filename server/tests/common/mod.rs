@@ -66,7 +66,10 @@ pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
 }
 
 /// Like [`spawn_app_with`], with the test's changes to the configuration applied.
-pub async fn spawn_app_configured(model: Arc<dyn Model>, adjust: impl FnOnce(&mut Config)) -> TestApp {
+pub async fn spawn_app_configured(
+    model: Arc<dyn Model>,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
     spawn_app_inner(|db| Agent::new(db, model), None, adjust).await
 }
 
