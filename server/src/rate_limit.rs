@@ -18,15 +18,8 @@ use serde_json::json;
 use app::auth::session::bearer;
 use app::state::AppState;
 
-/// Request types that start a model turn; reads (threads.list, items.list…) are not limited.
-const TURN_TYPES: [&str; 6] = [
-    "threads.create",
-    "threads.add_user_message",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-    "threads.retry_after_item",
-    "threads.custom_action",
-];
+/// Request types that start a model turn (the streaming ones); reads are not limited.
+const TURN_TYPES: [&str; 6] = app::chatkit::types::ChatKitRequest::STREAMING_TYPES;
 
 #[derive(Clone)]
 pub struct ChatLimiter {

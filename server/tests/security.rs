@@ -28,21 +28,7 @@ async fn call(app: &TestApp, token: Option<&str>, fn_path: &str, form: &str) -> 
     if let Some(t) = token {
         req = req.header("cookie", format!("{COOKIE_NAME}={t}"));
     }
-    reply(req.send().await.unwrap()).await
-}
-
-async fn reply(res: reqwest::Response) -> Reply {
-    let status = res.status().as_u16();
-    let content_type = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    Reply {
-        status,
-        content_type,
-        body: res.text().await.unwrap(),
-    }
+    Reply::read(req.send().await.unwrap()).await
 }
 
 fn enc(s: &str) -> String {

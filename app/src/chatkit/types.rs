@@ -896,6 +896,16 @@ impl ChatKitRequest {
         })
     }
 
+    /// The request types answered with an SSE stream (each starts a turn).
+    pub const STREAMING_TYPES: [&'static str; 6] = [
+        "threads.create",
+        "threads.add_user_message",
+        "threads.add_client_tool_output",
+        "threads.add_structured_input",
+        "threads.retry_after_item",
+        "threads.custom_action",
+    ];
+
     fn is_known(kind: &str) -> bool {
         Self::TYPES.contains(&kind)
     }

@@ -119,6 +119,21 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Status, content type and body of a response.
+    pub async fn read(res: reqwest::Response) -> Reply {
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        Reply {
+            status,
+            content_type,
+            body: res.text().await.unwrap(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -186,18 +201,7 @@ impl TestApp {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let content_type = res
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_default();
-        Reply {
-            status,
-            content_type,
-            body: res.text().await.unwrap(),
-        }
+        Reply::read(req.send().await.unwrap()).await
     }
 
     pub async fn post(&self, token: &str, body: Value) -> Reply {
