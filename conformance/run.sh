@@ -27,6 +27,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The widget fixture the Rust byte test reads must be exactly what the SDK prints today.
+echo "conformance: widget wire fixture (widgets.py vs widgets_expected.json)"
+"$py" "$here/widgets.py" >"$work/widgets_expected.json"
+if ! diff -u "$here/widgets_expected.json" "$work/widgets_expected.json"; then
+  echo "conformance: widgets_expected.json is not the SDK's output; regenerate it with" >&2
+  echo "  $py conformance/widgets.py > conformance/widgets_expected.json" >&2
+  exit 1
+fi
+
 echo "conformance: recording the SDK's answers"
 "$py" "$here/sdk_runner.py" "$here/cases.json" --normalise --out-dir "$work/expected"
 

@@ -33,8 +33,9 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version"
   cargo install wasm-bindgen-cli --version "$wb_version" --force
 fi
 
-if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/end2end/node_modules/.bin/playwright" ]; then
-  log "installing npm packages (binaryen's wasm-opt, Playwright, TypeScript)"
+if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/end2end/node_modules/.bin/playwright" ] \
+   || [ ! -d "$root/end2end/node_modules/@openai/chatkit" ]; then
+  log "installing npm packages (binaryen's wasm-opt, Playwright, TypeScript, @openai/chatkit types)"
   (cd "$root/end2end" && npm ci --no-audit --no-fund)
 fi
 

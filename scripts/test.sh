@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite on SQLite (and on PostgreSQL when
-# TEST_DATABASE_URL is set), then the browser suite against a fresh release build.
+# TEST_DATABASE_URL is set), the SDK conformance run and the type checks against the official
+# client's types, then the browser suite against a fresh release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh browser
@@ -17,7 +18,16 @@ log "cargo test on SQLite"
 TEST_DATABASE_URL= cargo test -p app -p todokit-server --features app/ssr
 
 log "ChatKit conformance: official Python SDK vs todokit (conformance/run.sh)"
-CARGO_TARGET_DIR="$target_dir" conformance/run.sh "$target_dir/debug/todokit"
+capture="$target_dir/conformance-capture"
+CARGO_TARGET_DIR="$target_dir" CONFORMANCE_KEEP="$capture" conformance/run.sh "$target_dir/debug/todokit"
+
+log "our answers type-checked against @openai/chatkit (tsc --strict, end2end/wire-types)"
+node end2end/wire-types/generate.mjs conformance/cases.json "$capture/actual" \
+  conformance/widgets_expected.json >end2end/wire-types/captured.ts
+(cd end2end && npx tsc --strict --noEmit -p wire-types/tsconfig.json)
+
+log "official React client page compiles (tsc --noEmit, end2end/official-client)"
+(cd end2end/official-client && npm ci --no-audit --no-fund && npx tsc --noEmit -p tsconfig.json)
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
   log "cargo test on PostgreSQL ($TEST_DATABASE_URL)"

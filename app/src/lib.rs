@@ -8,6 +8,7 @@ pub mod components;
 pub mod error;
 pub mod hooks;
 pub mod tasks;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod agent;
@@ -20,7 +21,7 @@ pub mod tools;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::components::{Redirect, Route, Router, Routes, A};
 use leptos_router::StaticSegment;
 
 use auth::{provide_auth, use_auth, SignInPage, SignOutButton, SignUpPage};
@@ -50,7 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let auth = provide_auth();
-    let signed_in = move || matches!(auth.session.get(), Some(Ok(Some(_))));
+    let signed_in = move || matches!(auth.session(), Some(Ok(Some(_))));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/todokit.css"/>
@@ -85,18 +86,26 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Shows its children to signed-in users and a sign-in prompt to everyone else.
+/// Shows its children to signed-in users and sends everyone else to sign in. The server
+/// redirects first (see `auth::PROTECTED_PATHS`); this covers a session that ends in the page.
 #[component]
 fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
+    let location = leptos_router::hooks::use_location();
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
-            {move || match auth.session.get() {
+            {move || match auth.session() {
                 Some(Ok(Some(_))) => children().into_any(),
-                Some(_) => view! {
-                    <p class="notice">"Please " <A href="/signin">"sign in"</A> " to see your tasks."</p>
-                }.into_any(),
-                None => ().into_any(),
+                Some(_) => {
+                    let search = location.search.get_untracked();
+                    let here = match search.is_empty() {
+                        true => location.pathname.get_untracked(),
+                        false => format!("{}?{search}", location.pathname.get_untracked()),
+                    };
+                    view! { <Redirect path=auth::sign_in_url(&here)/> }.into_any()
+                }
+                // Loading, or reloading after a sign-in: wait for the fresh answer.
+                None => view! { <p>"Loading…"</p> }.into_any(),
             }}
         </Transition>
     }
@@ -107,9 +116,10 @@ fn HomePage() -> impl IntoView {
     let auth = use_auth();
     view! {
         <Transition fallback=|| ()>
-            {move || match auth.session.get() {
+            {move || match auth.session() {
                 Some(Ok(Some(s))) => view! { <tasks::Dashboard name=s.name/> }.into_any(),
-                _ => view! {
+                None => ().into_any(),
+                Some(_) => view! {
                     <section class="home">
                         <h1>"todokit"</h1>
                         <p>"Your tasks, managed by a chat assistant that runs on your own server."</p>

@@ -1,7 +1,7 @@
 import { test, expect } from "@playwright/test";
 import { hydrated, openChat, signUp } from "./helpers";
 
-test("sign up, sign in, manage tasks, sign out, protected pages ask to sign in", async ({ page }) => {
+test("sign up, sign in, manage tasks, sign out, protected pages redirect to sign in", async ({ page }) => {
   const email = await signUp(page, "Ada");
 
   // Sign out, then back in with the same account.
@@ -55,12 +55,18 @@ test("sign up, sign in, manage tasks, sign out, protected pages ask to sign in",
   await page.getByRole("status").getByRole("button", { name: "Undo" }).click();
   await expect(page.locator(".task", { hasText: "water the ferns" })).toHaveCount(1);
 
-  // Sign out: the tasks page asks to sign in.
+  // Sign out: the tasks page redirects to sign in, which returns there afterwards.
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin$/);
-  await page.goto("/tasks");
-  await expect(page.locator(".notice")).toContainText("sign in");
+  await page.goto("/tasks?status=open");
+  await expect(page).toHaveURL(/\/signin\?next=\/tasks%3Fstatus%3Dopen$/);
   await expect(page.locator(".task")).toHaveCount(0);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/tasks\?status=open$/);
+  await expect(page.locator(".task", { hasText: "water the ferns" })).toHaveCount(1);
 });
 
 test("a task added in the chat appears on the open tasks page without a reload", async ({ page }) => {

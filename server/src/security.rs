@@ -1,12 +1,15 @@
 //! Response hardening and CSRF: security headers (a per-request CSP nonce shared with Leptos'
 //! inline hydration script) on every response, and an Origin check on every non-GET request.
 
-use axum::extract::Request;
+use app::auth::{self, session};
+use app::state::AppState;
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// The nonce of this request's inline scripts; the page shell hands it to Leptos.
 #[derive(Clone, Debug)]
@@ -71,6 +74,44 @@ pub async fn csrf(req: Request, next: Next) -> Response {
         Json(json!({"error": {"code": "forbidden", "message": "cross-site request refused", "allow_retry": false}})),
     )
         .into_response()
+}
+
+/// Page-level sign-in: a protected page without a valid session cookie answers 303 to
+/// `/signin?next=…` before any rendering (works without JavaScript); a signed-in user asking
+/// for the sign-in or sign-up page goes where they were headed instead.
+pub async fn sign_in_gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path();
+    let protected = auth::is_protected(path);
+    let auth_page = matches!(path, "/signin" | "/signup");
+    if !protected && !auth_page {
+        return next.run(req).await;
+    }
+    let user = match session::cookie(req.headers()) {
+        Some(token) => session::authenticate(&state, &token).await.ok(),
+        None => None,
+    };
+    match (user.is_some(), protected) {
+        (false, true) => {
+            let here = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or(path);
+            Redirect::to(&auth::sign_in_url(here)).into_response()
+        }
+        (true, false) => {
+            let query = Query::<HashMap<String, String>>::try_from_uri(req.uri()).ok();
+            let next = query
+                .as_ref()
+                .and_then(|q| q.get("next"))
+                .map(String::as_str);
+            Redirect::to(auth::safe_next(next)).into_response()
+        }
+        _ => next.run(req).await,
+    }
 }
 
 #[cfg(test)]

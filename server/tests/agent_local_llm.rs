@@ -57,4 +57,11 @@ async fn a_real_local_model_adds_a_task() {
             .any(|t| t.title.to_lowercase().contains("milk")),
         "{events:?}"
     );
+    // The turn ends with the model's words, not an error.
+    let kinds = types(&events);
+    assert!(!kinds.contains(&"error".to_string()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"thread.item.done:assistant_message".to_string()),
+        "{kinds:?}"
+    );
 }

@@ -111,11 +111,18 @@ async fn a_second_message_continues_the_thread() {
         .await;
     let events = r.events();
     assert_eq!(types(&events)[0], "thread.item.done:user_message");
-    let reply = events.last().unwrap()["item"]["content"][0]["text"]
+    let reply = events
+        .iter()
+        .rfind(|e| e["item"]["type"] == "assistant_message")
+        .unwrap()["item"]["content"][0]["text"]
         .as_str()
         .unwrap()
         .to_string();
     assert!(reply.contains("**call mom**"), "{reply}");
+    // After the words, the same tasks as a card with a Done button.
+    let last = &events.last().unwrap()["item"];
+    assert_eq!(last["type"], "widget", "{events:?}");
+    assert!(last["widget"].to_string().contains("call mom"));
     assert!(
         !types(&events).contains(&"thread.updated".to_string()),
         "the title is set once"

@@ -547,6 +547,85 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
 }
 
 #[tokio::test]
+async fn protected_pages_redirect_to_sign_in_and_back() {
+    let app = spawn_app().await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |path: &str, cookie: Option<&str>| {
+        let mut r = http.get(app.url(path));
+        if let Some(c) = cookie {
+            r = r.header("cookie", c);
+        }
+        r.send()
+    };
+    let location = |r: &reqwest::Response| r.headers()["location"].to_str().unwrap().to_string();
+
+    // Signed out (no cookie, or a forged one): 303 to sign in, remembering where to return.
+    for cookie in [None, Some("todokit_session=not.a.jwt")] {
+        let r = get("/tasks?status=done", cookie).await.unwrap();
+        assert_eq!(r.status().as_u16(), 303);
+        assert_eq!(location(&r), "/signin?next=/tasks%3Fstatus%3Ddone");
+        assert!(!r.text().await.unwrap().contains("task-list"));
+    }
+    // The sign-in page carries `next` into its form.
+    let page = get("/signin?next=/tasks", None).await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"name="next" value="/tasks""#), "{html}");
+    // An off-site `next` is not echoed into the form.
+    let html = get("/signin?next=//evil.test/x", None)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("evil.test"), "{html}");
+
+    // Signing in (without JavaScript) lands on `next`; an off-site one lands on /.
+    let (_, token) = app.user().await;
+    let email = format!("{}@example.com", app::chatkit::store::new_id("gate"));
+    let r = http
+        .post(app.url(path::<app::auth::SignUp>()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .body(format!(
+            "email={}&password=correct+horse+battery&name=G",
+            enc(&email)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 302, "sign-up");
+    for (next, landing) in [("%2Ftasks", "/tasks"), ("%2F%2Fevil.test", "/")] {
+        let r = http
+            .post(app.url(path::<app::auth::SignIn>()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .body(format!(
+                "email={}&password=correct+horse+battery&next={next}",
+                enc(&email)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 302);
+        assert_eq!(location(&r), landing);
+    }
+
+    // Signed in: the page renders, and the sign-in page sends the user on.
+    let cookie = format!("todokit_session={token}");
+    let r = get("/tasks", Some(&cookie)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = get("/signin?next=/tasks", Some(&cookie)).await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(location(&r), "/tasks");
+    let r = get("/signup", Some(&cookie)).await.unwrap();
+    assert_eq!(location(&r), "/");
+}
+
+#[tokio::test]
 async fn sql_looking_text_is_stored_verbatim() {
     let app = spawn_app().await;
     let (user_id, token) = app.user().await;

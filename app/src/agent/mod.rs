@@ -6,6 +6,7 @@
 
 pub mod offline;
 pub mod openai;
+pub mod task_widgets;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use crate::chatkit::server::MessageWriter;
 use crate::chatkit::types::*;
 use crate::chatkit::{ChatKitError, Responder, ThreadStream};
 use crate::store::Db;
+use crate::tools::mcp::McpTools;
 use crate::tools::{TaskTools, ToolSpec};
 
 /// One message of model input, in Chat Completions terms.
@@ -181,6 +183,9 @@ pub struct Agent {
     guardrails: Vec<Arc<dyn InputGuardrail>>,
     pub max_turns: usize,
     pub turn_timeout: Duration,
+    /// While the model has not answered, a `progress_update` this often (local models can
+    /// spend many seconds on a prompt before the first token).
+    pub progress_every: Duration,
 }
 
 const INSTRUCTIONS: &str = "You are todokit's assistant. You manage the user's tasks with the tools \
@@ -199,6 +204,7 @@ impl Agent {
             guardrails: Vec::new(),
             max_turns: 10,
             turn_timeout: Duration::from_secs(30),
+            progress_every: Duration::from_secs(3),
         }
     }
 
@@ -346,13 +352,67 @@ struct Run {
     badge_count: usize,
     /// The last assistant text streamed, for the title.
     reply: String,
+    /// The tasks of a `list_tasks` call that no later tool call followed: shown as a card.
+    listing: Option<Vec<crate::tasks::model::Task>>,
 }
 
 impl Agent {
-    /// Model turns and tool calls until the model answers without tools (or `max_turns`).
+    /// The signed-in user's task tools, reached over in-process MCP like any MCP client.
+    async fn tools(&self, stream: &ThreadStream) -> Result<McpTools, ChatKitError> {
+        McpTools::connect(TaskTools::new(self.db.clone(), stream.ctx.user_id.clone()))
+            .await
+            .map_err(|e| {
+                tracing::error!("task tools: {e}");
+                ChatKitError::unavailable("The task tools are unavailable. Please try again.")
+            })
+    }
+
+    /// Connects to the task tools, then runs the turns.
     async fn run(&self, stream: &mut ThreadStream, run: &mut Run) -> Result<(), ChatKitError> {
-        let tools = TaskTools::new(self.db.clone(), stream.ctx.user_id.clone());
+        let tools = self.tools(stream).await?;
+        let result = self.turns(stream, run, &tools).await;
+        tools.close().await;
+        result
+    }
+
+    /// Awaits `fut` until `deadline`, telling the user every `progress_every` that the
+    /// assistant is still working.
+    async fn waiting<T>(
+        &self,
+        stream: &mut ThreadStream,
+        deadline: tokio::time::Instant,
+        fut: impl std::future::Future<Output = T>,
+    ) -> Result<T, ChatKitError> {
+        tokio::pin!(fut);
+        let started = tokio::time::Instant::now();
+        let mut next = started + self.progress_every;
+        loop {
+            tokio::select! {
+                out = &mut fut => return Ok(out),
+                _ = tokio::time::sleep_until(deadline) => return Err(timeout_error()),
+                _ = tokio::time::sleep_until(next) => {
+                    let secs = started.elapsed().as_secs();
+                    stream
+                        .emit(ThreadStreamEvent::ProgressUpdate {
+                            icon: Some("sparkle".into()),
+                            text: progress_text(stream.ctx.locale.as_deref(), secs),
+                        })
+                        .await?;
+                    next += self.progress_every;
+                }
+            }
+        }
+    }
+
+    /// Model turns and tool calls until the model answers without tools (or `max_turns`).
+    async fn turns(
+        &self,
+        stream: &mut ThreadStream,
+        run: &mut Run,
+        tools: &McpTools,
+    ) -> Result<(), ChatKitError> {
         let mut messages = self.history(stream).await?;
+        let (user_text, previous_answer) = last_exchange(&messages);
         let locale = stream.ctx.locale.clone();
         let mut current = &self.agents[0];
 
@@ -365,14 +425,21 @@ impl Agent {
             };
             // One deadline for the whole model turn: connecting, waiting and streaming.
             let deadline = tokio::time::Instant::now() + self.turn_timeout;
-            let mut events = tokio::time::timeout_at(deadline, self.model.stream(request))
-                .await
-                .map_err(|_| timeout_error())?
+            let mut events = self
+                .waiting(stream, deadline, self.model.stream(request))
+                .await?
                 .map_err(model_error)?;
             let mut writer: Option<MessageWriter> = None;
             let mut calls: Vec<ToolCall> = Vec::new();
             loop {
-                let failure = match tokio::time::timeout_at(deadline, events.next()).await {
+                // Progress only until something visible streams.
+                let next = match writer.is_none() && calls.is_empty() {
+                    true => self.waiting(stream, deadline, events.next()).await,
+                    false => tokio::time::timeout_at(deadline, events.next())
+                        .await
+                        .map_err(|_| timeout_error()),
+                };
+                let failure = match next {
                     Ok(None) => break,
                     Ok(Some(Ok(ModelEvent::TextDelta(delta)))) => {
                         if writer.is_none() {
@@ -391,7 +458,7 @@ impl Agent {
                         continue;
                     }
                     Ok(Some(Err(e))) => model_error(e),
-                    Err(_) => timeout_error(),
+                    Err(e) => e,
                 };
                 // Keep what was already streamed; run none of this turn's tool calls.
                 if let Some(w) = writer.take() {
@@ -462,13 +529,32 @@ impl Agent {
                             format!("{}: {e}", call.name),
                         )
                     }
-                    Ok(args) => match tools.call(&call.name, args).await {
-                        Ok(out) => (out.result, out.label),
-                        Err(e) => (
-                            json!({"error": e.to_string()}),
-                            format!("{}: {e}", call.name),
-                        ),
-                    },
+                    Ok(args) => {
+                        run.listing = None;
+                        let held = match call.name.as_str() {
+                            "delete_task" => {
+                                self.hold_delete(stream, &args, &user_text, &previous_answer)
+                                    .await?
+                            }
+                            _ => None,
+                        };
+                        match held {
+                            Some(asked) => asked,
+                            None => match tools.call(&call.name, args).await {
+                                Ok(out) => {
+                                    // Shown at the end unless a later call acts on what it found.
+                                    if call.name == "list_tasks" {
+                                        run.listing = Some(out.tasks.clone());
+                                    }
+                                    (out.result, out.label)
+                                }
+                                Err(e) => (
+                                    json!({"error": e.to_string()}),
+                                    format!("{}: {e}", call.name),
+                                ),
+                            },
+                        }
+                    }
                 };
                 b.set(stream, index, label, StatusIndicator::Complete)
                     .await?;
@@ -492,6 +578,42 @@ impl Agent {
         Ok(())
     }
 
+    /// A delete the user's words did not make certain is not run: a Confirm/Cancel widget is
+    /// shown instead, and the model hears that the user was asked.
+    async fn hold_delete(
+        &self,
+        stream: &mut ThreadStream,
+        args: &Value,
+        user_text: &str,
+        previous_answer: &str,
+    ) -> Result<Option<(Value, String)>, ChatKitError> {
+        let Some(id) = args["task_id"].as_i64() else {
+            return Ok(None); // the tool itself reports the bad arguments
+        };
+        let task = match self.db.task(&stream.ctx.user_id, id).await {
+            Ok(t) => t,
+            Err(_) => return Ok(None), // unknown task: the tool says so
+        };
+        if task_widgets::explicit_delete(user_text, previous_answer, &task) {
+            return Ok(None);
+        }
+        let card = stream.new_item(ItemKind::Widget {
+            widget: task_widgets::confirm_card(&task, user_text),
+            copy_text: None,
+        });
+        stream
+            .emit(ThreadStreamEvent::ItemDone { item: card })
+            .await?;
+        Ok(Some((
+            json!({
+                "awaiting_confirmation": {"id": task.id, "title": task.title},
+                "note": "Not deleted yet: the user was shown Confirm and Cancel buttons. \
+                         Ask them to confirm; do not call delete_task again for this task.",
+            }),
+            format!("Asked to confirm deleting '{}'", task.title),
+        )))
+    }
+
     /// The model's title for the first exchange, or the first message's first line.
     async fn title(&self, first_message: &str, reply: &str) -> String {
         let limit = self.turn_timeout.min(Duration::from_secs(10));
@@ -512,8 +634,62 @@ impl Agent {
     }
 }
 
+/// The latest user message and the assistant's answer before it (for confirmations).
+fn last_exchange(messages: &[ChatMessage]) -> (String, String) {
+    let at = messages
+        .iter()
+        .rposition(|m| matches!(m, ChatMessage::User(_)));
+    let Some(at) = at else {
+        return (String::new(), String::new());
+    };
+    let user = match &messages[at] {
+        ChatMessage::User(u) => u.clone(),
+        _ => String::new(),
+    };
+    let before = messages[..at]
+        .iter()
+        .rev()
+        .find_map(|m| match m {
+            ChatMessage::Assistant { text, .. } if !text.is_empty() => Some(text.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    (user, before)
+}
+
+/// A `list_tasks` result as a card with Done buttons, beside the model's own words.
+async fn show_list(
+    stream: &mut ThreadStream,
+    tasks: &[crate::tasks::model::Task],
+    user_text: &str,
+) -> Result<(), ChatKitError> {
+    let copy: Vec<String> = tasks
+        .iter()
+        .map(|t| format!("- {} (#{})", t.title, t.id))
+        .collect();
+    let item = stream.new_item(ItemKind::Widget {
+        widget: task_widgets::list_card(tasks, user_text),
+        copy_text: Some(copy.join("\n")),
+    });
+    stream.emit(ThreadStreamEvent::ItemDone { item }).await
+}
+
 #[async_trait]
 impl Responder for Agent {
+    /// The task widgets' buttons: complete, confirm or cancel a delete.
+    async fn action(
+        &self,
+        stream: &mut ThreadStream,
+        action: Action,
+        sender: Option<ThreadItem>,
+    ) -> Result<(), ChatKitError> {
+        let (user_text, _) = last_exchange(&self.history(stream).await?);
+        let tools = self.tools(stream).await?;
+        let result = task_widgets::handle(stream, &tools, &action, &sender, &user_text).await;
+        tools.close().await;
+        result
+    }
+
     async fn respond(
         &self,
         stream: &mut ThreadStream,
@@ -537,6 +713,9 @@ impl Responder for Agent {
         // Tools that ran stay visible (and saved) even when the model failed afterwards.
         if let Some(b) = run.badges.take() {
             b.close(stream).await?;
+        }
+        if let (Ok(()), Some(tasks)) = (&result, run.listing.take()) {
+            show_list(stream, &tasks, first_message.as_deref().unwrap_or_default()).await?;
         }
         if let (true, Some(text)) = (needs_title, &first_message) {
             let title = match result {
@@ -586,6 +765,17 @@ pub fn title_from(text: &str) -> String {
     match chars.next() {
         Some(c) => c.to_uppercase().collect::<String>() + chars.as_str(),
         None => "New chat".into(),
+    }
+}
+
+/// "Thinking…", then how long it has been, in the user's interface language.
+fn progress_text(locale: Option<&str>, secs: u64) -> String {
+    let urdu = locale.is_some_and(|l| l.starts_with("ur"));
+    match (urdu, secs) {
+        (false, 0..=4) => "Thinking…".into(),
+        (false, s) => format!("Still thinking… {s} s"),
+        (true, 0..=4) => "سوچ رہا ہوں…".into(),
+        (true, s) => format!("ابھی سوچ رہا ہوں… {s} سیکنڈ"),
     }
 }
 

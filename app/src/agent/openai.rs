@@ -209,6 +209,17 @@ fn chunk_error(error: &Value) -> ModelError {
     ModelError::Failed(message)
 }
 
+/// Sent after tool results: answer now unless another tool is really needed.
+const AFTER_TOOLS: &str = "The tool calls above have run and their results are shown. Now \
+answer the user briefly, unless another tool call is really needed.";
+
+/// A BCP 47-looking tag (`en`, `ur-PK`); anything else from the header is not sent on.
+fn is_language_tag(tag: &str) -> bool {
+    (2..=35).contains(&tag.len())
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.chars().take(2).all(|c| c.is_ascii_alphabetic())
+}
+
 #[async_trait]
 impl Model for OpenAiCompatible {
     fn describe(&self) -> String {
@@ -216,9 +227,28 @@ impl Model for OpenAiCompatible {
     }
 
     async fn stream(&self, request: ModelRequest<'_>) -> Result<ModelStream, ModelError> {
+        let mut messages = wire_messages(request.messages);
+        if let Some(locale) = request.locale.filter(|l| is_language_tag(l)) {
+            // After the instructions: a hint for replies to messages with no clear language.
+            let at = usize::from(matches!(
+                request.messages.first(),
+                Some(ChatMessage::System(_))
+            ));
+            messages.insert(
+                at,
+                json!({"role": "system", "content": format!(
+                    "The user's interface language is {locale}. Reply in the language of the \
+                     user's last message; when that is unclear, reply in {locale}."
+                )}),
+            );
+        }
+        if matches!(request.messages.last(), Some(ChatMessage::Tool { .. })) {
+            // Small local models otherwise tend to call the same tool again.
+            messages.push(json!({"role": "system", "content": AFTER_TOOLS}));
+        }
         let mut body = json!({
             "model": self.settings.model,
-            "messages": wire_messages(request.messages),
+            "messages": messages,
             "stream": true,
         });
         if !request.tools.is_empty() {

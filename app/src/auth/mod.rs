@@ -27,6 +27,32 @@ pub struct Session {
 /// Bearer tokens handed to the page live one hour; the panel asks for a new one on 401.
 pub const API_TOKEN_TTL_SECS: i64 = 3600;
 
+/// Pages only a signed-in user may see; the server redirects everyone else to sign in.
+pub const PROTECTED_PATHS: &[&str] = &["/tasks"];
+
+/// Whether `path` (no query) is one of [`PROTECTED_PATHS`] or below one.
+pub fn is_protected(path: &str) -> bool {
+    PROTECTED_PATHS.iter().any(|p| {
+        path == *p
+            || path
+                .strip_prefix(p)
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
+
+/// Where to go after signing in: a local path only, so `next` cannot send users elsewhere.
+pub fn safe_next(next: Option<&str>) -> &str {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/",
+    }
+}
+
+/// `/signin?next=<path and query>`, percent-encoded.
+pub fn sign_in_url(path_and_query: &str) -> String {
+    format!("/signin?next={}", crate::url::encode(path_and_query))
+}
+
 #[server]
 pub async fn get_session() -> Result<Option<Session>, AppError> {
     let state = expect_context::<crate::state::AppState>();
@@ -65,7 +91,11 @@ pub async fn sign_up(email: String, password: String, name: String) -> Result<()
 }
 
 #[server]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    #[server(default)] next: Option<String>,
+) -> Result<(), AppError> {
     let state = expect_context::<crate::state::AppState>();
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
@@ -84,7 +114,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     match user {
         Some(u) if ok => {
             session::start(&state, &u);
-            leptos_axum::redirect("/");
+            leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
         }
         _ => Err(session::fail(AppError::Invalid(
@@ -100,31 +130,57 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+/// Which sign-in, sign-up and sign-out actions a session answer reflects.
+type Versions = (usize, usize, usize);
+
 /// Session plus the actions that change it, provided once by `App`.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub session: Resource<Result<Option<Session>, AppError>>,
+    /// The session as of the action versions it was fetched for.
+    loaded: Resource<(Versions, Result<Option<Session>, AppError>)>,
+    versions: Memo<Versions>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+}
+
+impl AuthContext {
+    /// The session, or `None` while it loads, including the reload after a sign-in or
+    /// sign-out: a page reached right after signing in must not act on the old answer.
+    pub fn session(&self) -> Option<Result<Option<Session>, AppError>> {
+        let (for_versions, session) = self.loaded.get()?;
+        (for_versions == self.versions.get()).then_some(session)
+    }
+
+    /// The last session answer, fresh or not, without tracking (for a token to send now).
+    pub fn session_untracked(&self) -> Option<Result<Option<Session>, AppError>> {
+        self.loaded.get_untracked().map(|(_, s)| s)
+    }
+
+    /// Asks the server again (after a 401 from the API).
+    pub fn refetch(&self) {
+        self.loaded.refetch();
+    }
 }
 
 pub fn provide_auth() -> AuthContext {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
-    let session = Resource::new(
-        move || {
-            (
-                sign_in.version().get(),
-                sign_up.version().get(),
-                sign_out.version().get(),
-            )
-        },
-        |_| get_session(),
+    let versions = Memo::new(move |_| {
+        (
+            sign_in.version().get(),
+            sign_up.version().get(),
+            sign_out.version().get(),
+        )
+    });
+    let loaded = Resource::new(
+        move || versions.get(),
+        |v| async move { (v, get_session().await) },
     );
     let ctx = AuthContext {
-        session,
+        loaded,
+        versions,
         sign_in,
         sign_up,
         sign_out,
@@ -164,10 +220,15 @@ where
 pub fn SignInPage() -> impl IntoView {
     let action = use_auth().sign_in;
     let error = form_error(action);
+    let next = leptos_router::hooks::use_query_map()
+        .get_untracked()
+        .get("next")
+        .filter(|n| safe_next(Some(n)) == n);
     view! {
         <section class="auth-card">
             <h1>"Sign in"</h1>
             <ActionForm action=action attr:class="stack">
+                {next.map(|n| view! { <input type="hidden" name="next" value=n/> })}
                 <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
                 <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>
                 <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>

@@ -2,6 +2,7 @@
 //! its error type and the storage trait. Nothing here knows about tasks.
 
 pub mod types;
+pub mod widgets;
 
 #[cfg(feature = "ssr")]
 pub mod error;

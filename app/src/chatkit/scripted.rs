@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::error::ChatKitError;
 use super::server::{RespondContext, Responder, ThreadStream};
 use super::types::*;
+use super::widgets::{ActionConfig, Button, Card, Text};
 
 pub struct ScriptedResponder;
 
@@ -25,19 +26,12 @@ fn first_text(input: Option<&ThreadItem>) -> String {
     }
 }
 
-/// `Card([Text(id="t1", value), Button("Toggle", onClickAction=toggle {n:1})])` as the SDK's
-/// typed classes serialise it.
+/// `Card([Text(id="t1", value), Button("Toggle", onClickAction=toggle {n:1})])`.
 fn widget(text_value: &str) -> Value {
-    json!({
-        "type": "Card",
-        "children": [
-            {"id": "t1", "type": "Text", "value": text_value},
-            {"type": "Button", "label": "Toggle", "onClickAction": {
-                "type": "toggle", "payload": {"n": 1}, "handler": "server",
-                "loadingBehavior": "auto", "streaming": true
-            }}
-        ]
-    })
+    Card::new()
+        .child(Text::new(text_value).id("t1"))
+        .child(Button::new("Toggle").on_click(ActionConfig::new("toggle").payload(json!({"n": 1}))))
+        .into()
 }
 
 /// A copy of a widget item in which every `Text` component says "Toggled".

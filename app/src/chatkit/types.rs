@@ -546,7 +546,8 @@ pub enum ItemUpdate {
 }
 
 impl ItemUpdate {
-    /// Applies an update to an item still in flight, as the SDK does for pending items.
+    /// Applies an update to an item: the engine tracks pending items with it (as the SDK does),
+    /// the chat panel every item it shows.
     pub fn apply(&self, item: &mut ThreadItem) {
         match (self, &mut item.kind) {
             (
@@ -605,6 +606,34 @@ impl ItemUpdate {
             }
             (ItemUpdate::WidgetRootUpdated { widget: w }, ItemKind::Widget { widget, .. }) => {
                 *widget = w.clone();
+            }
+            (
+                ItemUpdate::WidgetComponentUpdated {
+                    component_id,
+                    component,
+                },
+                ItemKind::Widget { widget, .. },
+            ) => {
+                if let Some(c) = super::widgets::find_component_mut(widget, component_id) {
+                    *c = component.clone();
+                }
+            }
+            (
+                ItemUpdate::WidgetValueDelta {
+                    component_id,
+                    delta,
+                    done,
+                },
+                ItemKind::Widget { widget, .. },
+            ) => {
+                if let Some(Value::Object(c)) =
+                    super::widgets::find_component_mut(widget, component_id)
+                {
+                    if let Value::String(text) = c.entry("value").or_insert_with(|| "".into()) {
+                        text.push_str(delta);
+                    }
+                    c.insert("streaming".into(), Value::Bool(!done));
+                }
             }
             _ => {}
         }

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
-fn safe_url(url: &str) -> bool {
+/// Links we let through: http(s), mailto, and same-site paths or fragments.
+pub fn safe_url(url: &str) -> bool {
     let u = url.trim().to_ascii_lowercase();
     u.starts_with("http://")
         || u.starts_with("https://")

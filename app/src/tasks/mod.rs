@@ -400,7 +400,7 @@ fn TaskRow(
                 <span class=format!("badge priority-{}", t.priority.as_str())>{t.priority.as_str()}</span>
                 {due.map(|d| view! { <span class="due" class:overdue=late>{d}</span> })}
                 {t.tags.iter().map(|tag| view! {
-                    <A href=format!("/tasks?tag={tag}") attr:class="tag">{format!("#{tag}")}</A>
+                    <A href=format!("/tasks?tag={}", crate::url::encode(tag)) attr:class="tag">{format!("#{tag}")}</A>
                 }).collect_view()}
                 <ActionForm action=delete attr:class="inline">
                     <input type="hidden" name="id" value=t.id/>

@@ -457,6 +457,11 @@ const LIST_WORDS: &[&str] = &[
     "todo list",
 ];
 
+/// Whether a message is a plain "yes" (any of our languages).
+pub fn is_yes(text: &str) -> bool {
+    YES.contains(&normalize(text).as_str())
+}
+
 /// Reads one (normalized) message.
 pub fn parse(t: &str, now: DateTime<Utc>) -> Intent {
     if YES.contains(&t) {

@@ -12,7 +12,7 @@ use futures::stream;
 use serde_json::{json, Value};
 
 use super::{ChatMessage, Model, ModelError, ModelEvent, ModelRequest, ModelStream, ToolCall};
-pub use lexicon::{language, normalize, Changes, Intent, Lang, TaskRef};
+pub use lexicon::{is_yes, language, normalize, Changes, Intent, Lang, TaskRef};
 
 /// Reads one user message (normalized first).
 pub fn parse(text: &str, now: DateTime<Utc>) -> Intent {
@@ -29,7 +29,7 @@ impl Model for OfflineAssistant {
     }
 
     async fn stream(&self, request: ModelRequest<'_>) -> Result<ModelStream, ModelError> {
-        let events = plan(request.messages, Utc::now());
+        let events = plan_for(request.messages, Utc::now(), request.locale);
         Ok(Box::pin(stream::iter(events.into_iter().map(Ok))))
     }
 }
@@ -160,10 +160,28 @@ fn target(intent: &Intent) -> Option<&TaskRef> {
 
 /// Decides the next step from the conversation so far.
 pub fn plan(messages: &[ChatMessage], now: DateTime<Utc>) -> Vec<ModelEvent> {
+    plan_for(messages, now, None)
+}
+
+/// [`plan`], answering in the interface language (`locale`) when the message has no words
+/// to tell by ("2", "۳").
+pub fn plan_for(
+    messages: &[ChatMessage],
+    now: DateTime<Utc>,
+    locale: Option<&str>,
+) -> Vec<ModelEvent> {
+    let urdu_ui = locale.is_some_and(|l| l.starts_with("ur"));
     let Some((user_at, user)) = last_user(messages) else {
-        return text(replies::help(Lang::English));
+        return text(replies::help(if urdu_ui {
+            Lang::Urdu
+        } else {
+            Lang::English
+        }));
     };
-    let lang = language(user);
+    let lang = match user.chars().any(char::is_alphabetic) {
+        false if urdu_ui => Lang::Urdu,
+        _ => language(user),
+    };
     // Tool results since the last assistant tool call: answer, or follow up a title lookup.
     let tail = messages
         .iter()
@@ -315,10 +333,8 @@ fn after_tools(
             let found = matches(&tasks, q);
             return match found.as_slice() {
                 [] => text(replies::not_found(q, lang)),
-                // Not sure which task the words meant: ask before deleting.
-                [one] if matches!(intent, Intent::Delete(_)) => {
-                    text(replies::confirm_delete(one, lang))
-                }
+                // A delete by title goes ahead: the agent asks for confirmation (Confirm/Cancel)
+                // unless the words named the task exactly.
                 [one] => act(
                     &with_ref(&intent, TaskRef::Id(one["id"].as_i64().unwrap_or(0))),
                     one["id"].as_i64().unwrap_or(0),
@@ -338,7 +354,10 @@ fn after_tools(
         match name.as_str() {
             "add_task" => lines.push(replies::added(&r["added"], lang)),
             "complete_task" => lines.push(replies::completed(&r["completed"], lang)),
-            "delete_task" => lines.push(replies::deleted(&r["deleted"], lang)),
+            "delete_task" => match r.get("awaiting_confirmation") {
+                Some(t) => lines.push(replies::confirm_delete(t, lang)),
+                None => lines.push(replies::deleted(&r["deleted"], lang)),
+            },
             "update_task" => lines.push(replies::updated(&r["updated"], lang)),
             "list_tasks" => {
                 let tasks = r["tasks"].as_array().cloned().unwrap_or_default();

@@ -6,11 +6,8 @@ use serde_json::Value;
 use super::lexicon::Lang;
 
 /// Markers of the two questions the assistant asks, one per language.
-pub const CONFIRM_MARKERS: &[&str] = &[
-    "Reply yes to confirm",
-    "تصدیق کے لیے",
-    "Confirm karne ke liye",
-];
+pub const CONFIRM_MARKERS: &[&str] =
+    &["or reply yes", "یا \"جی ہاں\" لکھیں", "ya \"haan\" likhein"];
 pub const WHICH_MARKERS: &[&str] = &["Which one do you mean?", "کون سا کام", "Kaun sa task"];
 
 /// "**title** (#id), due …" — the ids let later turns resolve "the second one".
@@ -128,10 +125,10 @@ pub fn which(tasks: &[Value], l: Lang) -> String {
 pub fn confirm_delete(t: &Value, l: Lang) -> String {
     let line = task_line(t, l);
     match l {
-        Lang::English => format!("Delete {line}? Reply yes to confirm."),
-        Lang::Urdu => format!("کیا {line} حذف کر دوں؟ تصدیق کے لیے \"جی ہاں\" لکھیں۔"),
+        Lang::English => format!("Delete {line}? Press Confirm above, or reply yes."),
+        Lang::Urdu => format!("کیا {line} حذف کر دوں؟ اوپر تصدیق دبائیں، یا \"جی ہاں\" لکھیں۔"),
         Lang::RomanUrdu => {
-            format!("Kya {line} delete kar doon? Confirm karne ke liye \"haan\" likhein.")
+            format!("Kya {line} delete kar doon? Upar Confirm dabayein, ya \"haan\" likhein.")
         }
     }
 }

@@ -499,7 +499,7 @@ fn no_title_match_says_so_and_calls_nothing() {
 #[test]
 fn delete_by_title_asks_and_yes_confirms() {
     for (ask, yes, marker) in [
-        ("delete the groceries", "yes", "Reply yes to confirm"),
+        ("delete the groceries", "yes", "reply yes"),
         ("groceries hata do", "haan", "haan"),
         ("گروسری حذف کرو", "جی ہاں", "جی ہاں"),
     ] {
@@ -512,11 +512,16 @@ fn delete_by_title_asks_and_yes_confirms() {
             conversation(ask),
             &[json!({"count": 1, "tasks": [task(4, title)]})],
         );
+        // The planner asks for the delete; the agent holds it for confirmation (a widget)
+        // because the words did not name the task exactly, and says so.
         let events = plan(&m, now());
-        assert!(
-            calls(&events).is_empty(),
-            "nothing deleted before the answer"
+        assert_eq!(
+            calls(&events),
+            vec![("delete_task".into(), json!({"task_id": 4}))]
         );
+        let m = with_results(m, &[json!({"awaiting_confirmation": task(4, title)})]);
+        let events = plan(&m, now());
+        assert!(calls(&events).is_empty(), "nothing more before the answer");
         let question = said(&events);
         assert!(
             question.contains(marker) && question.contains("(#4)"),
@@ -560,4 +565,15 @@ fn listings_include_ids_and_urdu_templates() {
         &[json!({"added": task(1, "buy milk")})],
     );
     assert!(said(&plan(&m, now())).starts_with("Added **buy milk**"));
+}
+
+#[test]
+fn a_message_without_words_is_answered_in_the_interface_language() {
+    let m = conversation("?");
+    assert!(said(&plan_for(&m, now(), Some("ur-PK"))).contains("شامل کرو"));
+    assert!(said(&plan_for(&m, now(), Some("en-GB"))).starts_with("I can manage"));
+    assert!(said(&plan_for(&m, now(), None)).starts_with("I can manage"));
+    // Words decide over the interface language.
+    let m = conversation("hello");
+    assert!(said(&plan_for(&m, now(), Some("ur"))).starts_with("I can manage"));
 }

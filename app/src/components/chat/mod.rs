@@ -3,6 +3,7 @@
 //! thread id in localStorage so a reload reopens the same conversation.
 
 pub mod client;
+pub mod widget;
 
 use leptos::html;
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ use crate::chatkit::types::*;
 use crate::components::markdown::Markdown;
 use crate::hooks::use_local_storage::use_local_storage;
 use client::ClientError;
+use widget::{FiredAction, WidgetView};
 
 #[derive(Clone, Copy, PartialEq)]
 enum PanelView {
@@ -32,6 +34,8 @@ struct Chat {
     threads: RwSignal<Vec<Thread>>,
     view: RwSignal<PanelView>,
     loaded_for: RwSignal<Option<String>>,
+    /// The widget node showing a running action: (item id, node path).
+    busy: RwSignal<Option<(String, String)>>,
 }
 
 impl Chat {
@@ -69,11 +73,29 @@ impl Chat {
             ThreadStreamEvent::StreamOptions { .. } | ThreadStreamEvent::ClientEffect { .. } => {}
         }
     }
+
+    /// Runs one streamed request (a message or a widget action), applying its events.
+    async fn stream(self, token: &str, req: &ChatKitRequest) -> Result<(), ClientError> {
+        self.error.set(None);
+        self.streaming.set(true);
+        let result = client::request_stream(token, req, move |ev| self.apply(ev)).await;
+        self.streaming.set(false);
+        self.progress.set(None);
+        // Tell open pages (e.g. the tasks page) that a turn may have changed tasks.
+        #[cfg(feature = "hydrate")]
+        if let (Some(w), Ok(ev)) = (
+            web_sys::window(),
+            web_sys::CustomEvent::new("todokit:changed"),
+        ) {
+            let _ = w.dispatch_event(&ev);
+        }
+        result
+    }
 }
 
 /// The current bearer token for the chat API, if signed in.
 fn api_token() -> Option<String> {
-    match use_auth().session.get_untracked() {
+    match use_auth().session_untracked() {
         Some(Ok(Some(s))) => Some(s.api_token),
         _ => None,
     }
@@ -111,13 +133,14 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         threads: RwSignal::new(Vec::new()),
         view: RwSignal::new(PanelView::Chat),
         loaded_for: RwSignal::new(None),
+        busy: RwSignal::new(None),
     };
     let input = RwSignal::new(String::new());
     let list_ref = NodeRef::<html::Div>::new();
 
     let fail = move |e: ClientError| {
         if e == ClientError::Unauthorized {
-            auth.session.refetch();
+            auth.refetch();
         }
         chat.error.set(Some(e.to_string()));
     };
@@ -166,7 +189,6 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             return;
         };
         input.set(String::new());
-        chat.error.set(None);
         chat.streaming.set(true);
         let req = match chat.thread_id.get_untracked() {
             Some(thread_id) => ChatKitRequest::AddUserMessage(AddUserMessageParams {
@@ -178,23 +200,37 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             }),
         };
         spawn_local(async move {
-            let result = client::request_stream(&token, &req, move |ev| chat.apply(ev)).await;
-            chat.streaming.set(false);
-            chat.progress.set(None);
-            if let Err(e) = result {
+            if let Err(e) = chat.stream(&token, &req).await {
                 input.set(text);
                 fail(e);
             }
-            // Tell open pages (e.g. the tasks page) that a turn may have changed tasks.
-            #[cfg(feature = "hydrate")]
-            if let (Some(w), Ok(ev)) = (
-                web_sys::window(),
-                web_sys::CustomEvent::new("todokit:changed"),
-            ) {
-                let _ = w.dispatch_event(&ev);
-            }
         });
     };
+
+    // A widget's button, checkbox or form: `threads.custom_action` with the widget as sender.
+    let send_action = Callback::new(move |(item_id, fired): (String, FiredAction)| {
+        if chat.streaming.get_untracked() {
+            return;
+        }
+        let (Some(thread_id), Some(token)) = (chat.thread_id.get_untracked(), api_token()) else {
+            return;
+        };
+        chat.streaming.set(true);
+        chat.busy
+            .set(fired.loading.map(|path| (item_id.clone(), path)));
+        let req = ChatKitRequest::CustomAction(CustomActionParams {
+            thread_id,
+            item_id: Some(item_id),
+            action: fired.action,
+        });
+        spawn_local(async move {
+            let result = chat.stream(&token, &req).await;
+            chat.busy.set(None);
+            if let Err(e) = result {
+                fail(e);
+            }
+        });
+    });
 
     let new_chat = move |_| {
         chat.thread_id.set(None);
@@ -233,7 +269,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                     <Show when=move || chat.items.with(Vec::is_empty)>
                         <p class="chat-empty">"Ask me to add, list, complete or delete tasks."</p>
                     </Show>
-                    {move || chat.items.get().into_iter().filter(|i| !i.is_hidden()).map(render_item).collect_view()}
+                    {move || chat.items.get().into_iter().filter(|i| !i.is_hidden()).map(|i| render_item(i, chat, send_action)).collect_view()}
                     <Show when=move || chat.progress.get().is_some()>
                         <p class="chat-progress">{move || chat.progress.get()}</p>
                     </Show>
@@ -353,7 +389,11 @@ fn HistoryList(chat: Chat) -> impl IntoView {
     }
 }
 
-fn render_item(item: ThreadItem) -> AnyView {
+fn render_item(
+    item: ThreadItem,
+    chat: Chat,
+    send_action: Callback<(String, FiredAction)>,
+) -> AnyView {
     match &item.kind {
         ItemKind::UserMessage { .. } => {
             let text = item.user_text().unwrap_or_default();
@@ -386,10 +426,102 @@ fn render_item(item: ThreadItem) -> AnyView {
             view! { <div class="tool-badges" data-item-id=item.id.clone()>{badges}</div> }
                 .into_any()
         }
-        ItemKind::Widget { copy_text, .. } => {
-            let text = copy_text.clone().unwrap_or_default();
-            view! { <div class="msg widget" data-item-id=item.id.clone()><Markdown text=text/></div> }.into_any()
+        ItemKind::Widget { widget, .. } => {
+            let id = item.id.clone();
+            let busy = Signal::derive({
+                let id = id.clone();
+                move || {
+                    chat.busy
+                        .get()
+                        .and_then(|(item, path)| (item == id).then_some(path))
+                }
+            });
+            let on_action = Callback::new({
+                let id = id.clone();
+                move |fired: FiredAction| send_action.run((id.clone(), fired))
+            });
+            view! {
+                <div class="msg widget" data-item-id=id>
+                    <WidgetView widget=widget.clone() on_action busy locked=chat.streaming/>
+                </div>
+            }
+            .into_any()
         }
         _ => ().into_any(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chatkit::widgets::{Card, Text};
+    use chrono::Utc;
+
+    fn chat() -> Chat {
+        Chat {
+            thread_id: RwSignal::new(Some("thr_1".into())),
+            title: RwSignal::new(None),
+            items: RwSignal::new(Vec::new()),
+            streaming: RwSignal::new(false),
+            error: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            threads: RwSignal::new(Vec::new()),
+            view: RwSignal::new(PanelView::Chat),
+            loaded_for: RwSignal::new(None),
+            busy: RwSignal::new(None),
+        }
+    }
+
+    fn widget_item(root: Card) -> ThreadItem {
+        ThreadItem {
+            id: "msg_w".into(),
+            thread_id: "thr_1".into(),
+            created_at: Utc::now(),
+            kind: ItemKind::Widget {
+                widget: root.into(),
+                copy_text: None,
+            },
+        }
+    }
+
+    fn shown_widget(chat: Chat) -> serde_json::Value {
+        chat.items.with_untracked(|items| match &items[..] {
+            [ThreadItem {
+                kind: ItemKind::Widget { widget, .. },
+                ..
+            }] => widget.clone(),
+            other => panic!("expected one widget item, got {other:?}"),
+        })
+    }
+
+    #[test]
+    fn widget_events_from_an_action_update_the_widget_in_place() {
+        Owner::new().with(|| {
+            let chat = chat();
+            chat.apply(ThreadStreamEvent::ItemDone {
+                item: widget_item(Card::new().child(Text::new("Buy milk").id("t1"))),
+            });
+            chat.apply(ThreadStreamEvent::ItemUpdated {
+                item_id: "msg_w".into(),
+                update: ItemUpdate::WidgetComponentUpdated {
+                    component_id: "t1".into(),
+                    component: Text::new("Buy milk").id("t1").line_through(true).into(),
+                },
+            });
+            assert_eq!(shown_widget(chat)["children"][0]["lineThrough"], true);
+
+            chat.apply(ThreadStreamEvent::ItemUpdated {
+                item_id: "msg_w".into(),
+                update: ItemUpdate::WidgetRootUpdated {
+                    widget: Card::new().child(Text::new("All done")).into(),
+                },
+            });
+            assert_eq!(shown_widget(chat)["children"][0]["value"], "All done");
+
+            chat.apply(ThreadStreamEvent::ItemReplaced {
+                item: widget_item(Card::new().child(Text::new("Replaced"))),
+            });
+            assert_eq!(shown_widget(chat)["children"][0]["value"], "Replaced");
+        });
     }
 }
