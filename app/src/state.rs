@@ -8,6 +8,7 @@ use std::time::Duration;
 use leptos::config::LeptosOptions;
 
 use crate::agent::openai::{LlmSettings, OpenAiCompatible};
+use crate::agent::transcribe::{TranscribeSettings, Transcriber};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
 use crate::auth::token::TokenKeys;
 use crate::chatkit::ChatKitServer;
@@ -30,6 +31,8 @@ pub struct Config {
     /// Chat turns per user per `rate_limit_window_secs` (tests shorten the window).
     pub rate_limit_per_minute: u32,
     pub rate_limit_window_secs: u64,
+    /// Speech input for `input.transcribe`, when `TRANSCRIBE_BASE_URL` is set.
+    pub transcription: Option<TranscribeSettings>,
 }
 
 impl Config {
@@ -71,6 +74,12 @@ impl Config {
                 .filter(|n| *n > 0)
                 .unwrap_or(20),
             rate_limit_window_secs: 60,
+            transcription: env("TRANSCRIBE_BASE_URL").map(|base_url| TranscribeSettings {
+                base_url,
+                api_key: env("TRANSCRIBE_API_KEY").or_else(|| env("LLM_API_KEY")),
+                model: env("TRANSCRIBE_MODEL").unwrap_or_else(|| "whisper-1".into()),
+                timeout: Duration::from_secs(60),
+            }),
         })
     }
 }
@@ -144,6 +153,7 @@ impl AppState {
     ) -> AppState {
         let mut agent = Agent::new(db.clone(), model);
         agent.turn_timeout = config.llm_timeout;
+        agent.transcriber = config.transcription.clone().map(Transcriber::new);
         Self::with_agent(config, leptos_options, db, agent)
     }
 

@@ -11,7 +11,7 @@ pub mod security;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions_and_ssg_and_context, LeptosRoutes};
 
 use app::state::AppState;
 use app::{shell, App};
@@ -38,8 +38,13 @@ pub fn leptos_options() -> LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
     let page_state = state.clone();
+    // Listing the routes renders the app once; its session resource needs the state too.
+    let list_state = state.clone();
+    let (routes, _) =
+        generate_route_list_with_exclusions_and_ssg_and_context(App, None, move || {
+            provide_context(list_state.clone())
+        });
     let fn_state = state.clone();
     let limiter = rate_limit::ChatLimiter::new(
         state.config.rate_limit_per_minute,

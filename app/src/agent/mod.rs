@@ -7,6 +7,7 @@
 pub mod offline;
 pub mod openai;
 pub mod task_widgets;
+pub mod transcribe;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,6 +187,8 @@ pub struct Agent {
     /// While the model has not answered, a `progress_update` this often (local models can
     /// spend many seconds on a prompt before the first token).
     pub progress_every: Duration,
+    /// Speech input, when a transcription endpoint is configured.
+    pub transcriber: Option<transcribe::Transcriber>,
 }
 
 const INSTRUCTIONS: &str = "You are todokit's assistant. You manage the user's tasks with the tools \
@@ -205,6 +208,7 @@ impl Agent {
             max_turns: 10,
             turn_timeout: Duration::from_secs(30),
             progress_every: Duration::from_secs(3),
+            transcriber: None,
         }
     }
 
@@ -676,6 +680,25 @@ async fn show_list(
 
 #[async_trait]
 impl Responder for Agent {
+    async fn transcribe(
+        &self,
+        ctx: &crate::chatkit::RespondContext,
+        audio: Vec<u8>,
+        mime_type: &str,
+    ) -> Result<String, ChatKitError> {
+        let Some(t) = &self.transcriber else {
+            return Err(ChatKitError::not_implemented(
+                "Speech input is not configured on this server (set TRANSCRIBE_BASE_URL).",
+            ));
+        };
+        let language = ctx
+            .locale
+            .as_deref()
+            .and_then(|l| l.split('-').next())
+            .filter(|l| l.len() == 2);
+        t.transcribe(audio, mime_type, language).await
+    }
+
     /// The task widgets' buttons: complete, confirm or cancel a delete.
     async fn action(
         &self,

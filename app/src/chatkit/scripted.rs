@@ -92,6 +92,15 @@ impl Responder for ScriptedResponder {
                 tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
                 Ok(())
             }
+            // Rust tests only: a turn that goes on after a pause (re-attach after a reload).
+            "paced" => {
+                let mut w = stream.begin_message().await?;
+                w.push(stream, "Partial".into()).await?;
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                w.push(stream, " and the rest".into()).await?;
+                w.finish(stream).await?;
+                Ok(())
+            }
             "widget" => {
                 let item = stream.new_item(ItemKind::Widget {
                     widget: widget("Toggle me"),

@@ -109,12 +109,31 @@ pub fn sse_frame(event: &ThreadStreamEvent) -> Vec<u8> {
     out
 }
 
-/// A turn in flight, registered by thread so an explicit stop can reach it (per instance).
+/// A turn in flight, registered by thread so an explicit stop or a re-attaching client can
+/// reach it (per instance).
 struct RunHandle {
     run: u64,
     user_id: String,
     cancel: Arc<Notify>,
     finished: watch::Receiver<bool>,
+    tap: Arc<Mutex<Tap>>,
+}
+
+/// Every frame a run has sent so far, and the clients re-attached to it: a client that
+/// reloads mid-turn gets the whole turn replayed, then the rest live.
+#[derive(Default)]
+struct Tap {
+    frames: Vec<Vec<u8>>,
+    listeners: Vec<mpsc::UnboundedSender<Vec<u8>>>,
+    closed: bool,
+}
+
+impl Tap {
+    fn close(tap: &Mutex<Tap>) {
+        let mut t = tap.lock().expect("tap lock");
+        t.closed = true;
+        t.listeners.clear();
+    }
 }
 
 /// The hidden context the SDK stores when a user stops a stream.
@@ -379,6 +398,10 @@ impl ChatKitServer {
                 let cancelled = self.cancel_run(uid, &p.thread_id).await;
                 Ok(json_result(&json!({ "cancelled": cancelled })))
             }
+            ChatKitRequest::ResumeRun(p) => {
+                store.load_thread(uid, &p.thread_id).await?;
+                Ok(ProcessResult::Stream(self.attach(uid, &p.thread_id)))
+            }
             ChatKitRequest::Transcribe(p) => {
                 let audio = decode_base64(&p.audio_base64)
                     .ok_or_else(|| ChatKitError::invalid("audio_base64 is not valid base64"))?;
@@ -409,6 +432,27 @@ impl ChatKitServer {
         let _ =
             tokio::time::timeout(Duration::from_secs(10), finished.wait_for(|done| *done)).await;
         true
+    }
+
+    /// The run in flight on `thread_id` as a stream: every frame so far, then the rest until
+    /// the run ends. With no run (or another instance's) the stream is empty and ends at once.
+    fn attach(&self, user_id: &str, thread_id: &str) -> mpsc::UnboundedReceiver<Vec<u8>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let tap = match self.runs.lock().expect("run registry lock").get(thread_id) {
+            Some(h) if h.user_id == user_id => Some(h.tap.clone()),
+            _ => None,
+        };
+        if let Some(tap) = tap {
+            // Replay and subscribe under one lock, so no frame is missed or sent twice.
+            let mut t = tap.lock().expect("tap lock");
+            for frame in &t.frames {
+                let _ = tx.send(frame.clone());
+            }
+            if !t.closed {
+                t.listeners.push(tx);
+            }
+        }
+        rx
     }
 
     fn page_size(&self, limit: Option<i64>) -> Result<usize, ChatKitError> {
@@ -493,6 +537,7 @@ impl ChatKitServer {
         let cancel = Arc::new(Notify::new());
         let (finished_tx, finished) = watch::channel(false);
         let thread_id = thread.id.clone();
+        let tap = Arc::new(Mutex::new(Tap::default()));
         self.runs.lock().expect("run registry lock").insert(
             thread_id.clone(),
             RunHandle {
@@ -500,12 +545,14 @@ impl ChatKitServer {
                 user_id: ctx.user_id.clone(),
                 cancel: cancel.clone(),
                 finished,
+                tap: tap.clone(),
             },
         );
         let runs = self.runs.clone();
-        let mut stream = ThreadStream::new(ctx, thread, tx);
+        let mut stream = ThreadStream::new(ctx, thread, tx, tap.clone());
         tokio::spawn(async move {
             stream.run(pre, work, responder, cancel).await;
+            Tap::close(&tap);
             let mut runs = runs.lock().expect("run registry lock");
             if runs.get(&thread_id).is_some_and(|h| h.run == run) {
                 runs.remove(&thread_id);
@@ -707,6 +754,7 @@ pub struct ThreadStream {
     pending: Vec<ThreadItem>,
     input: Option<ThreadItem>,
     tx: mpsc::UnboundedSender<Vec<u8>>,
+    tap: Arc<Mutex<Tap>>,
 }
 
 impl ThreadStream {
@@ -714,6 +762,7 @@ impl ThreadStream {
         ctx: RespondContext,
         thread: ThreadMetadata,
         tx: mpsc::UnboundedSender<Vec<u8>>,
+        tap: Arc<Mutex<Tap>>,
     ) -> Self {
         ThreadStream {
             ctx,
@@ -722,6 +771,7 @@ impl ThreadStream {
             pending: Vec::new(),
             input: None,
             tx,
+            tap,
         }
     }
 
@@ -784,8 +834,14 @@ impl ThreadStream {
     }
 
     fn send(&self, event: &ThreadStreamEvent) {
+        let frame = sse_frame(event);
+        {
+            let mut tap = self.tap.lock().expect("tap lock");
+            tap.frames.push(frame.clone());
+            tap.listeners.retain(|l| l.send(frame.clone()).is_ok());
+        }
         // A closed channel means the client left; the turn goes on and is saved regardless.
-        let _ = self.tx.send(sse_frame(event));
+        let _ = self.tx.send(frame);
     }
 
     /// Emits one event: persists it by the SDK's rules, forwards it, then reports a changed

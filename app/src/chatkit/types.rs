@@ -849,6 +849,10 @@ pub enum ChatKitRequest {
     /// Ours, not the SDK's: stop the run in flight on a thread (see docs/chatkit-compat.md).
     #[serde(rename = "todokit.threads.cancel")]
     CancelRun(ThreadIdParams),
+    /// Ours: re-attach to the run in flight on a thread, e.g. after a reload: its events so
+    /// far, then the rest as they come (see docs/chatkit-compat.md).
+    #[serde(rename = "todokit.threads.resume")]
+    ResumeRun(ThreadIdParams),
 }
 
 /// Why a request body could not be understood; the engine maps these to 400/422.
@@ -921,6 +925,7 @@ impl ChatKitRequest {
             "attachments.delete" => Self::DeleteAttachment(p(k, params)?),
             "input.transcribe" => Self::Transcribe(p(k, params)?),
             "todokit.threads.cancel" => Self::CancelRun(p(k, params)?),
+            "todokit.threads.resume" => Self::ResumeRun(p(k, params)?),
             _ => return Err(RequestError::UnknownType(kind)),
         })
     }
@@ -939,7 +944,7 @@ impl ChatKitRequest {
         Self::TYPES.contains(&kind)
     }
 
-    pub const TYPES: [&'static str; 17] = [
+    pub const TYPES: [&'static str; 18] = [
         "threads.create",
         "threads.add_user_message",
         "threads.add_client_tool_output",
@@ -957,6 +962,7 @@ impl ChatKitRequest {
         "attachments.delete",
         "input.transcribe",
         "todokit.threads.cancel",
+        "todokit.threads.resume",
     ];
 
     /// Streaming requests answer with SSE; the others with one JSON body.
@@ -969,6 +975,7 @@ impl ChatKitRequest {
                 | Self::AddStructuredInput(_)
                 | Self::RetryAfterItem(_)
                 | Self::CustomAction(_)
+                | Self::ResumeRun(_)
         )
     }
 }

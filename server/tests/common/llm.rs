@@ -36,6 +36,10 @@ struct Inner {
     requests: Mutex<Vec<Value>>,
     /// The answer to title requests (`stream: false`); `None` answers HTTP 500.
     title: Mutex<Option<String>>,
+    /// Answers to `/audio/transcriptions`: the text, or an HTTP status.
+    transcripts: Mutex<VecDeque<Result<String, u16>>>,
+    /// Each transcription request: its content type and raw (multipart) body.
+    uploads: Mutex<Vec<(String, Vec<u8>)>>,
 }
 
 pub struct ScriptedLlm {
@@ -50,6 +54,10 @@ impl ScriptedLlm {
         *inner.title.lock().unwrap() = Some("Scripted title".into());
         let router = axum::Router::new()
             .route("/v1/chat/completions", axum::routing::post(completions))
+            .route(
+                "/v1/audio/transcriptions",
+                axum::routing::post(transcriptions),
+            )
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -97,6 +105,20 @@ impl ScriptedLlm {
         self.inner.requests.lock().unwrap().clone()
     }
 
+    /// The next transcription answers `text` (`Ok`) or fails with a status (`Err`).
+    pub fn push_transcript(&self, answer: Result<&str, u16>) {
+        self.inner
+            .transcripts
+            .lock()
+            .unwrap()
+            .push_back(answer.map(str::to_string));
+    }
+
+    /// Transcription requests so far: (content type, body).
+    pub fn uploads(&self) -> Vec<(String, Vec<u8>)> {
+        self.inner.uploads.lock().unwrap().clone()
+    }
+
     pub fn scripts_left(&self) -> usize {
         self.inner.scripts.lock().unwrap().len()
     }
@@ -128,6 +150,28 @@ async fn completions(
     let script = inner.scripts.lock().unwrap().pop_front();
     match script {
         Some(s) => answer(s).await,
+        None => error_status(500),
+    }
+}
+
+async fn transcriptions(
+    State(inner): State<Arc<Inner>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    inner
+        .uploads
+        .lock()
+        .unwrap()
+        .push((content_type, body.to_vec()));
+    match inner.transcripts.lock().unwrap().pop_front() {
+        Some(Ok(text)) => Json(json!({ "text": text })).into_response(),
+        Some(Err(status)) => error_status(status),
         None => error_status(500),
     }
 }

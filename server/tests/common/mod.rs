@@ -91,6 +91,7 @@ async fn spawn_app_inner(
         llm_timeout: std::time::Duration::from_secs(30),
         rate_limit_per_minute: 1000,
         rate_limit_window_secs: 60,
+        transcription: None,
     };
     adjust(&mut config);
     let db = Db::connect(&config.database_url)

@@ -156,11 +156,18 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         chat.loaded_for.set(Some(id.clone()));
         let Some(token) = api_token() else { return };
         spawn_local(async move {
-            let req = ChatKitRequest::GetThread(ThreadIdParams { thread_id: id });
+            let req = ChatKitRequest::GetThread(ThreadIdParams {
+                thread_id: id.clone(),
+            });
             match client::request_json::<Thread>(&token, &req).await {
                 Ok(t) => {
                     chat.title.set(t.title.clone());
                     chat.items.set(t.items.data);
+                    // A turn may still be running (the page was reloaded mid-answer): follow it.
+                    let resume = ChatKitRequest::ResumeRun(ThreadIdParams { thread_id: id });
+                    if let Err(e) = chat.stream(&token, &resume).await {
+                        fail(e);
+                    }
                 }
                 Err(ClientError::Http { status: 404, .. }) => {
                     chat.thread_id.set(None);
@@ -232,6 +239,19 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         });
     });
 
+    // Stop the answer in flight; what was written so far stays.
+    let stop = move |_| {
+        let (Some(thread_id), Some(token)) = (chat.thread_id.get_untracked(), api_token()) else {
+            return;
+        };
+        spawn_local(async move {
+            let req = ChatKitRequest::CancelRun(ThreadIdParams { thread_id });
+            if let Err(e) = client::request_json::<serde_json::Value>(&token, &req).await {
+                fail(e);
+            }
+        });
+    };
+
     let new_chat = move |_| {
         chat.thread_id.set(None);
         chat.loaded_for.set(None);
@@ -295,6 +315,9 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                         }
                     }
                 ></textarea>
+                <Show when=move || chat.streaming.get()>
+                    <button type="button" class="stop" on:click=stop>"Stop"</button>
+                </Show>
                 <button type="submit" class="primary" disabled=move || chat.streaming.get()>"Send"</button>
             </form>
         </aside>
