@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 
 use crate::agent::openai::{LlmSettings, OpenAiCompatible};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
+use crate::attachments::DiskAttachments;
 use crate::auth::token::TokenKeys;
 use crate::chatkit::ChatKitServer;
 use crate::store::Db;
@@ -30,6 +31,11 @@ pub struct Config {
     /// Chat turns per user per `rate_limit_window_secs` (tests shorten the window).
     pub rate_limit_per_minute: u32,
     pub rate_limit_window_secs: u64,
+    /// Largest attachment accepted (`MAX_ATTACHMENT_BYTES`); bytes live under `data_dir`.
+    pub max_attachment_bytes: u64,
+    /// `PUBLIC_URL`: the origin clients reach us at, for absolute attachment URLs; unset, the
+    /// request's `Host` (and `X-Forwarded-Proto`) decide.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -71,6 +77,11 @@ impl Config {
                 .filter(|n| *n > 0)
                 .unwrap_or(20),
             rate_limit_window_secs: 60,
+            max_attachment_bytes: env("MAX_ATTACHMENT_BYTES")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(10 * 1024 * 1024),
+            public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }
@@ -104,6 +115,7 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub agent: Arc<Agent>,
     pub chatkit: ChatKitServer,
+    pub attachments: DiskAttachments,
 }
 
 impl AppState {
@@ -131,7 +143,9 @@ impl AppState {
             max_message_chars: self.config.max_message_chars,
             ..Default::default()
         };
-        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder).with_limits(limits);
+        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder)
+            .with_limits(limits)
+            .with_attachments(Arc::new(self.attachments.clone()));
         self
     }
 
@@ -164,7 +178,10 @@ impl AppState {
             max_message_chars: config.max_message_chars,
             ..Default::default()
         };
-        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone()).with_limits(limits);
+        let attachments = DiskAttachments::new(&config.data_dir, config.max_attachment_bytes);
+        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone())
+            .with_limits(limits)
+            .with_attachments(Arc::new(attachments.clone()));
         AppState {
             leptos_options,
             config: Arc::new(config),
@@ -172,6 +189,7 @@ impl AppState {
             keys,
             agent,
             chatkit,
+            attachments,
         }
     }
 }

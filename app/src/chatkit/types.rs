@@ -407,12 +407,16 @@ pub struct Attachment {
     pub id: String,
     pub name: String,
     pub mime_type: String,
+    /// Set until the bytes are uploaded (two-phase upload), then cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_descriptor: Option<UploadDescriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
     #[serde(flatten)]
     pub kind: AttachmentKind,
+    /// The server's own notes (the declared size); stored, never sent, like the SDK's.
+    #[serde(skip)]
+    pub metadata: Metadata,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
