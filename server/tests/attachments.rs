@@ -352,6 +352,23 @@ async fn sizes_over_the_limit_are_413_at_create_and_at_upload_and_leave_no_file(
 }
 
 #[tokio::test]
+async fn uploads_are_not_held_to_the_app_wide_1_mib_body_limit() {
+    let app = spawn_app().await;
+    let (user_id, token) = app.user().await;
+    let csv = "a,b\n".repeat(750_000); // 3 MB
+    let id = id_of(
+        &app.create_ok(&token, "big.csv", csv.len() as i64, "text/csv")
+            .await,
+    );
+    let r = app.upload_path(Some(&token), &id, csv.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let on_disk = std::fs::metadata(stored(&app, &user_id, &id))
+        .unwrap()
+        .len();
+    assert_eq!(on_disk, csv.len() as u64);
+}
+
+#[tokio::test]
 async fn types_off_the_list_and_bad_names_are_422() {
     let app = spawn_app().await;
     let (_, token) = app.user().await;
