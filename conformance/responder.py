@@ -202,8 +202,9 @@ class MemoryStore(Store[dict]):
 
 class MemoryAttachmentStore(AttachmentStore[dict]):
     """Two-phase upload.  create_attachment returns
-    upload_descriptor {url: <base>/api/chatkit/upload/<id>, method: POST, headers: {}}
-    and, for mime types starting with "image/", preview_url <base>/api/chatkit/preview/<id>.
+    upload_descriptor {url: <base>/api/chatkit/attachments/<id>/upload, method: POST, headers: {}}
+    and, for mime types starting with "image/", preview_url <base>/api/chatkit/attachments/<id>/preview
+    (todokit's routes).
     delete_attachment of an unknown id is a no-op."""
 
     def __init__(self, base_url: str = DEFAULT_BASE_URL) -> None:
@@ -213,7 +214,7 @@ class MemoryAttachmentStore(AttachmentStore[dict]):
     async def create_attachment(self, input: AttachmentCreateParams, context: dict) -> Attachment:
         att_id = self.generate_attachment_id(input.mime_type, context)
         desc = AttachmentUploadDescriptor(
-            url=f"{self.base_url}/api/chatkit/upload/{att_id}", method="POST", headers={}
+            url=f"{self.base_url}/api/chatkit/attachments/{att_id}/upload", method="POST", headers={}
         )
         if input.mime_type.startswith("image/"):
             return ImageAttachment(
@@ -221,7 +222,7 @@ class MemoryAttachmentStore(AttachmentStore[dict]):
                 name=input.name,
                 mime_type=input.mime_type,
                 upload_descriptor=desc,
-                preview_url=f"{self.base_url}/api/chatkit/preview/{att_id}",
+                preview_url=f"{self.base_url}/api/chatkit/attachments/{att_id}/preview",
             )
         return FileAttachment(
             id=att_id, name=input.name, mime_type=input.mime_type, upload_descriptor=desc

@@ -45,7 +45,7 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: path.join(root, "target/site"),
       TODOKIT_DATA_DIR: dataDir,
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${dataDir}/todokit.db`,
-      RUST_LOG: "info,sqlx=warn",
+      RUST_LOG: "info,sqlx=warn,rmcp=warn",
     },
   },
 });

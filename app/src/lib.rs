@@ -2,6 +2,7 @@
 //! todokit's isomorphic crate: pages, components and server functions, the ChatKit wire types
 //! shared with the browser, and (behind the `ssr` feature) the store, agent, tools and auth.
 
+pub mod attachments;
 pub mod auth;
 pub mod chatkit;
 pub mod components;

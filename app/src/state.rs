@@ -10,6 +10,7 @@ use leptos::config::LeptosOptions;
 use crate::agent::openai::{LlmSettings, OpenAiCompatible};
 use crate::agent::transcribe::{TranscribeSettings, Transcriber};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
+use crate::attachments::DiskAttachments;
 use crate::auth::token::TokenKeys;
 use crate::chatkit::ChatKitServer;
 use crate::store::Db;
@@ -33,6 +34,11 @@ pub struct Config {
     pub rate_limit_window_secs: u64,
     /// Speech input for `input.transcribe`, when `TRANSCRIBE_BASE_URL` is set.
     pub transcription: Option<TranscribeSettings>,
+    /// Largest attachment accepted (`MAX_ATTACHMENT_BYTES`); bytes live under `data_dir`.
+    pub max_attachment_bytes: u64,
+    /// `PUBLIC_URL`: the origin clients reach us at, for absolute attachment URLs; unset, the
+    /// request's `Host` (and `X-Forwarded-Proto`) decide.
+    pub public_url: Option<String>,
 }
 
 impl Config {
@@ -80,6 +86,11 @@ impl Config {
                 model: env("TRANSCRIBE_MODEL").unwrap_or_else(|| "whisper-1".into()),
                 timeout: Duration::from_secs(60),
             }),
+            max_attachment_bytes: env("MAX_ATTACHMENT_BYTES")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(10 * 1024 * 1024),
+            public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }
@@ -113,6 +124,7 @@ pub struct AppState {
     pub keys: TokenKeys,
     pub agent: Arc<Agent>,
     pub chatkit: ChatKitServer,
+    pub attachments: DiskAttachments,
 }
 
 impl AppState {
@@ -140,7 +152,9 @@ impl AppState {
             max_message_chars: self.config.max_message_chars,
             ..Default::default()
         };
-        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder).with_limits(limits);
+        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder)
+            .with_limits(limits)
+            .with_attachments(Arc::new(self.attachments.clone()));
         self
     }
 
@@ -174,7 +188,10 @@ impl AppState {
             max_message_chars: config.max_message_chars,
             ..Default::default()
         };
-        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone()).with_limits(limits);
+        let attachments = DiskAttachments::new(&config.data_dir, config.max_attachment_bytes);
+        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone())
+            .with_limits(limits)
+            .with_attachments(Arc::new(attachments.clone()));
         AppState {
             leptos_options,
             config: Arc::new(config),
@@ -182,6 +199,7 @@ impl AppState {
             keys,
             agent,
             chatkit,
+            attachments,
         }
     }
 }

@@ -17,6 +17,9 @@ import type {
   WidgetsOption,
 } from '@openai/chatkit';
 
+/** `attachments.create` answers the official type (plus `upload_descriptor`, read by the client). */
+export type { Attachment };
+
 type OnAction = NonNullable<WidgetsOption['onAction']>;
 
 /** Derived: the action a widget sends, `widgets.onAction`'s first parameter. */

@@ -17,7 +17,7 @@ use app::state::AppState;
 /// Largest request body accepted anywhere (a 16 000-character message is well under it).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-fn error_response(e: &ChatKitError) -> Response {
+pub fn error_response(e: &ChatKitError) -> Response {
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, Json(e.body())).into_response()
 }
@@ -26,6 +26,30 @@ fn first_language(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
     let tag = v.split(',').next()?.split(';').next()?.trim();
     (!tag.is_empty() && tag != "*").then(|| tag.to_string())
+}
+
+/// The origin clients reach us at, for absolute URLs in answers: `PUBLIC_URL`, else the request's
+/// `Host` with `X-Forwarded-Proto` (or http). `None` (root-relative URLs) for an odd `Host`.
+pub fn public_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
+    if let Some(url) = &state.config.public_url {
+        return Some(url.clone());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let plain = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    if !plain {
+        return None;
+    }
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(str::trim)
+        .filter(|s| *s == "https")
+        .unwrap_or("http");
+    Some(format!("{scheme}://{host}"))
 }
 
 pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -41,7 +65,12 @@ pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: By
     };
     match state
         .chatkit
-        .process(&body, &user.id, first_language(&headers))
+        .process(
+            &body,
+            &user.id,
+            first_language(&headers),
+            public_origin(&state, &headers),
+        )
         .await
     {
         Ok(ProcessResult::Json(bytes)) => (

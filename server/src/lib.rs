@@ -3,6 +3,7 @@
 //! all sharing one `AppState`.
 
 mod api;
+mod attachments;
 pub mod cli;
 mod mcp;
 pub mod rate_limit;
@@ -50,7 +51,7 @@ pub fn router(state: AppState) -> Router {
         state.config.rate_limit_per_minute,
         std::time::Duration::from_secs(state.config.rate_limit_window_secs),
     );
-    Router::new()
+    let limited = Router::new()
         .route(
             "/api/chatkit",
             post(api::chatkit).route_layer(axum::middleware::from_fn_with_state(
@@ -83,7 +84,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_BODY_BYTES,
-        ))
+        ));
+    // Attachment uploads carry their own, larger limit, so they sit beside the 1 MiB one.
+    Router::new()
+        .merge(attachments::routes(&state))
+        .merge(limited)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::sign_in_gate,

@@ -58,7 +58,8 @@ async fn serve() {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                // rmcp logs every in-process session (one per chat turn) at info.
+                .unwrap_or_else(|_| "info,sqlx=warn,rmcp=warn".into()),
         )
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -15,7 +15,8 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-/// Adds the CSP (with a fresh nonce), nosniff, Referrer-Policy and framing headers.
+/// Adds the CSP (with a fresh nonce) unless the handler set one, nosniff, Referrer-Policy and
+/// framing headers.
 pub async fn headers(mut req: Request, next: Next) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     req.extensions_mut().insert(CspNonce(nonce.clone()));
@@ -26,7 +27,11 @@ pub async fn headers(mut req: Request, next: Next) -> Response {
          object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     );
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    // A handler's own policy is stricter (attachment bytes: `sandbox`); keep it.
+    if let (Ok(v), false) = (
+        HeaderValue::from_str(&csp),
+        h.contains_key(header::CONTENT_SECURITY_POLICY),
+    ) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(

@@ -243,8 +243,12 @@ impl Agent {
         let mut out = vec![self.agents[0].system_prompt()];
         for item in page.data.iter().rev() {
             match &item.kind {
-                ItemKind::UserMessage { .. } => {
-                    out.push(ChatMessage::User(item.user_text().unwrap_or_default()))
+                ItemKind::UserMessage { attachments, .. } => {
+                    out.push(ChatMessage::User(item.user_text().unwrap_or_default()));
+                    // Beside the words, not in them: the offline assistant reads the words only.
+                    if let Some(note) = attachment_note(attachments) {
+                        out.push(ChatMessage::System(note));
+                    }
                 }
                 ItemKind::AssistantMessage { .. } => out.push(ChatMessage::Assistant {
                     text: item.assistant_text().unwrap_or_default(),
@@ -659,6 +663,18 @@ fn last_exchange(messages: &[ChatMessage]) -> (String, String) {
         })
         .unwrap_or_default();
     (user, before)
+}
+
+/// What the model is told of a message's attachments (their names and types, not contents):
+/// `[attached: report.pdf (application/pdf)]`, one per line.
+fn attachment_note(attachments: &[Attachment]) -> Option<String> {
+    (!attachments.is_empty()).then(|| {
+        attachments
+            .iter()
+            .map(|a| format!("[attached: {} ({})]", a.name, a.mime_type))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// A `list_tasks` result as a card with Done buttons, beside the model's own words.

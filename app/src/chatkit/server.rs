@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use tokio::sync::{mpsc, watch, Notify};
 
 use super::error::ChatKitError;
-use super::store::{item_prefix, new_id, ThreadStore};
+use super::store::{item_prefix, new_id, AttachmentStore, ThreadStore};
 use super::types::*;
 
 /// Who is asking, and the shared store; handed to every hook.
@@ -22,6 +22,8 @@ pub struct RespondContext {
     pub store: Arc<dyn ThreadStore>,
     /// The browser's `Accept-Language`, first tag only.
     pub locale: Option<String>,
+    /// The public origin the request came to (`https://host`), for absolute URLs.
+    pub origin: Option<String>,
 }
 
 /// The application side of the protocol: what to answer. Only `respond` is required.
@@ -143,6 +145,8 @@ pub const CANCELLED_CONTEXT: &str =
 #[derive(Clone)]
 pub struct ChatKitServer {
     store: Arc<dyn ThreadStore>,
+    /// Attachment bytes; without one, `attachments.*` answer 501 (the SDK raises).
+    attachments: Option<Arc<dyn AttachmentStore>>,
     responder: Arc<dyn Responder>,
     limits: EngineLimits,
     runs: Arc<Mutex<HashMap<String, RunHandle>>>,
@@ -161,6 +165,7 @@ impl ChatKitServer {
     pub fn new(store: Arc<dyn ThreadStore>, responder: Arc<dyn Responder>) -> Self {
         ChatKitServer {
             store,
+            attachments: None,
             responder,
             limits: EngineLimits::default(),
             runs: Default::default(),
@@ -172,8 +177,19 @@ impl ChatKitServer {
         self
     }
 
+    pub fn with_attachments(mut self, attachments: Arc<dyn AttachmentStore>) -> Self {
+        self.attachments = Some(attachments);
+        self
+    }
+
     pub fn store(&self) -> &Arc<dyn ThreadStore> {
         &self.store
+    }
+
+    fn attachment_store(&self) -> Result<&Arc<dyn AttachmentStore>, ChatKitError> {
+        self.attachments.as_ref().ok_or_else(|| {
+            ChatKitError::not_implemented("attachments are not enabled on this server")
+        })
     }
 
     /// Handles one request body for `user_id`. Errors returned here happen before any response
@@ -183,12 +199,14 @@ impl ChatKitServer {
         body: &[u8],
         user_id: &str,
         locale: Option<String>,
+        origin: Option<String>,
     ) -> Result<ProcessResult, ChatKitError> {
         let request = ChatKitRequest::parse(body)?;
         let ctx = RespondContext {
             user_id: user_id.to_string(),
             store: self.store.clone(),
             locale,
+            origin,
         };
         let store = &self.store;
         let uid = user_id;
@@ -372,7 +390,16 @@ impl ChatKitServer {
             }
             ChatKitRequest::DeleteThread(p) => {
                 store.load_thread(uid, &p.thread_id).await?;
+                let attached = self.attachments_on(uid, &p.thread_id).await?;
                 store.delete_thread(uid, &p.thread_id).await?;
+                // The thread (and the attachments' metadata) is gone; the bytes follow.
+                if let Some(bytes) = &self.attachments {
+                    for id in attached {
+                        if let Err(e) = bytes.delete_attachment(uid, &id).await {
+                            tracing::warn!("attachment bytes of a deleted thread kept: {e}");
+                        }
+                    }
+                }
                 Ok(json_result(&json!({})))
             }
             ChatKitRequest::ListItems(p) => {
@@ -390,9 +417,22 @@ impl ChatKitServer {
                     .await?;
                 Ok(json_result(&json!({})))
             }
-            ChatKitRequest::CreateAttachment(_) | ChatKitRequest::DeleteAttachment(_) => Err(
-                ChatKitError::not_implemented("attachments are not enabled on this server"),
-            ),
+            ChatKitRequest::CreateAttachment(p) => {
+                let attachment = self
+                    .attachment_store()?
+                    .create_attachment(uid, &p, ctx.origin.as_deref())
+                    .await?;
+                store.save_attachment(uid, &attachment).await?;
+                Ok(json_result(&attachment))
+            }
+            ChatKitRequest::DeleteAttachment(p) => {
+                let bytes = self.attachment_store()?;
+                // Only the owner's: another user's id is as unknown as a made-up one.
+                store.load_attachment(uid, &p.attachment_id).await?;
+                bytes.delete_attachment(uid, &p.attachment_id).await?;
+                store.delete_attachment(uid, &p.attachment_id).await?;
+                Ok(json_result(&json!({})))
+            }
             ChatKitRequest::CancelRun(p) => {
                 store.load_thread(uid, &p.thread_id).await?;
                 let cancelled = self.cancel_run(uid, &p.thread_id).await;
@@ -479,6 +519,34 @@ impl ChatKitServer {
         Ok(page)
     }
 
+    /// The ids of the attachments on a thread's user messages.
+    async fn attachments_on(
+        &self,
+        uid: &str,
+        thread_id: &str,
+    ) -> Result<Vec<String>, ChatKitError> {
+        let mut ids = Vec::new();
+        if self.attachments.is_none() {
+            return Ok(ids);
+        }
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .load_thread_items(uid, thread_id, after.as_deref(), 100, Order::Asc)
+                .await?;
+            for item in &page.data {
+                if let ItemKind::UserMessage { attachments, .. } = &item.kind {
+                    ids.extend(attachments.iter().map(|a| a.id.clone()));
+                }
+            }
+            if !page.has_more {
+                return Ok(ids);
+            }
+            after = page.after;
+        }
+    }
+
     /// Builds and validates a user message before the stream starts.
     async fn user_item(
         &self,
@@ -507,6 +575,23 @@ impl ChatKitServer {
         let mut attachments = Vec::new();
         for id in &input.attachments {
             let mut a = ctx.store.load_attachment(&ctx.user_id, id).await?;
+            if a.upload_descriptor.is_some() {
+                return Err(ChatKitError::invalid(format!(
+                    "the attachment '{}' has not been uploaded yet",
+                    a.name
+                )));
+            }
+            // One message owns an attachment, so deleting its thread may delete the bytes.
+            if a.thread_id.as_deref().is_some_and(|t| t != thread_id) {
+                return Err(ChatKitError::new(
+                    409,
+                    "conflict",
+                    format!(
+                        "the attachment '{}' belongs to another conversation",
+                        a.name
+                    ),
+                ));
+            }
             a.thread_id = Some(thread_id.to_string());
             attachments.push(a);
         }

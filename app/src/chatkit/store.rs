@@ -1,9 +1,12 @@
-//! The storage interface the engine needs (the SDK's `Store`), scoped by user on every call,
-//! plus the one id generator.
+//! The storage interfaces the engine needs (the SDK's `Store` and `AttachmentStore`), scoped by
+//! user on every call, plus the one id generator.
 
 use async_trait::async_trait;
 
-use super::types::{Attachment, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata};
+use super::error::ChatKitError;
+use super::types::{
+    Attachment, CreateAttachmentParams, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata,
+};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum StoreError {
@@ -88,4 +91,25 @@ pub trait ThreadStore: Send + Sync {
         item_ids: &[String],
         kind: FeedbackKind,
     ) -> StoreResult<()>;
+}
+
+/// Where attachment bytes live (the SDK's `AttachmentStore`); their metadata stays in the
+/// `ThreadStore`. The engine calls `create_attachment` then `ThreadStore::save_attachment`, and
+/// `delete_attachment` then `ThreadStore::delete_attachment`, in the SDK's order.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    /// Checks the request (name, size, type) and returns the new attachment with its upload
+    /// descriptor. `origin` (`https://host`) makes its URLs absolute, as the SDK's `AnyUrl`.
+    async fn create_attachment(
+        &self,
+        user_id: &str,
+        params: &CreateAttachmentParams,
+        origin: Option<&str>,
+    ) -> Result<Attachment, ChatKitError>;
+    /// Removes the bytes, if any were uploaded.
+    async fn delete_attachment(
+        &self,
+        user_id: &str,
+        attachment_id: &str,
+    ) -> Result<(), ChatKitError>;
 }

@@ -407,12 +407,16 @@ pub struct Attachment {
     pub id: String,
     pub name: String,
     pub mime_type: String,
+    /// Set until the bytes are uploaded (two-phase upload), then cleared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upload_descriptor: Option<UploadDescriptor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<String>,
     #[serde(flatten)]
     pub kind: AttachmentKind,
+    /// The server's own notes (the declared size); stored, never sent, like the SDK's.
+    #[serde(skip)]
+    pub metadata: Metadata,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -756,6 +760,11 @@ mod lax_int {
             _ => Err(bad()),
         }
     }
+
+    /// The same for a required integer (`"size": "2048"` is 2048).
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        deserialize(d)?.ok_or_else(|| D::Error::custom("expected an integer"))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -795,6 +804,7 @@ pub struct FeedbackParams {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CreateAttachmentParams {
     pub name: String,
+    #[serde(deserialize_with = "lax_int::required")]
     pub size: i64,
     pub mime_type: String,
 }
@@ -1050,6 +1060,35 @@ mod tests {
             ChatKitRequest::parse(b"{not json"),
             Err(RequestError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn attachments_write_the_sdk_field_order_and_never_their_metadata() {
+        let mut a = Attachment {
+            id: "atc_1".into(),
+            name: "p.png".into(),
+            mime_type: "image/png".into(),
+            upload_descriptor: Some(UploadDescriptor {
+                url: "http://h/u".into(),
+                method: "POST".into(),
+                headers: Map::new(),
+            }),
+            thread_id: Some("thr_1".into()),
+            kind: AttachmentKind::Image {
+                preview_url: "http://h/p".into(),
+            },
+            metadata: Map::new(),
+        };
+        a.metadata.insert("size".into(), 3.into());
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            r#"{"id":"atc_1","name":"p.png","mime_type":"image/png","upload_descriptor":{"url":"http://h/u","method":"POST","headers":{}},"thread_id":"thr_1","type":"image","preview_url":"http://h/p"}"#
+        );
+        let lax = ChatKitRequest::parse(
+            br#"{"type":"attachments.create","params":{"name":"p.png","size":"2048","mime_type":"image/png"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(lax, ChatKitRequest::CreateAttachment(p) if p.size == 2048));
     }
 
     #[test]

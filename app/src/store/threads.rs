@@ -17,6 +17,27 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> StoreResult<T> {
     serde_json::from_str(s).map_err(|e| StoreError::Database(format!("corrupt stored JSON: {e}")))
 }
 
+/// An attachment as stored: its wire form plus the server-only `metadata` the wire leaves out.
+fn attachment_to_json(a: &Attachment) -> String {
+    let mut v = serde_json::to_value(a).expect("attachments always serialize");
+    if let (Some(obj), false) = (v.as_object_mut(), a.metadata.is_empty()) {
+        obj.insert("metadata".into(), a.metadata.clone().into());
+    }
+    v.to_string()
+}
+
+fn attachment_from_json(s: &str) -> StoreResult<Attachment> {
+    let mut v: serde_json::Value = from_json(s)?;
+    let metadata = match v.as_object_mut().and_then(|o| o.remove("metadata")) {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => Metadata::new(),
+    };
+    let mut a: Attachment = serde_json::from_value(v)
+        .map_err(|e| StoreError::Database(format!("corrupt stored JSON: {e}")))?;
+    a.metadata = metadata;
+    Ok(a)
+}
+
 fn kind_name(item: &ThreadItem) -> String {
     serde_json::to_value(&item.kind)
         .ok()
@@ -337,7 +358,7 @@ impl ThreadStore for Db {
             .bind(&a.id)
             .bind(user_id)
             .bind(&a.thread_id)
-            .bind(to_json(a))
+            .bind(attachment_to_json(a))
             .bind(micros(Utc::now()))
             .execute(p)
             .await
@@ -358,7 +379,7 @@ impl ThreadStore for Db {
                 .try_get("data")
                 .map_err(db_err)?
         });
-        from_json(&data)
+        attachment_from_json(&data)
     }
 
     async fn delete_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<()> {

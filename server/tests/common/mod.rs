@@ -92,6 +92,8 @@ async fn spawn_app_inner(
         rate_limit_per_minute: 1000,
         rate_limit_window_secs: 60,
         transcription: None,
+        max_attachment_bytes: 10 * 1024 * 1024,
+        public_url: None,
     };
     adjust(&mut config);
     let db = Db::connect(&config.database_url)

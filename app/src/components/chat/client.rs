@@ -1,8 +1,10 @@
-//! The browser side of `POST /api/chatkit`: JSON requests, and SSE streams read from the
-//! response body as they arrive (EventSource cannot POST).
+//! The browser side of `POST /api/chatkit`: JSON requests, SSE streams read from the response
+//! body as they arrive (EventSource cannot POST), and attachment uploads.
 
 use serde::de::DeserializeOwned;
 
+#[cfg(feature = "hydrate")]
+use crate::chatkit::types::{Attachment, UploadDescriptor};
 use crate::chatkit::types::{ChatKitRequest, ThreadStreamEvent};
 
 pub const ENDPOINT: &str = "/api/chatkit";
@@ -65,6 +67,11 @@ mod browser {
             .send()
             .await
             .map_err(|e| ClientError::Network(e.to_string()))?;
+        checked(res).await
+    }
+
+    /// The response when it is a success; else the server's refusal as a `ClientError`.
+    async fn checked(res: Response) -> Result<Response, ClientError> {
         if res.status() == 401 {
             return Err(ClientError::Unauthorized);
         }
@@ -77,6 +84,51 @@ mod browser {
             return Err(ClientError::Http { status, message });
         }
         Ok(res)
+    }
+
+    /// Sends a file to an attachment's upload URL as multipart (field `file`), like the official
+    /// client, and returns the uploaded attachment.
+    pub async fn upload(
+        token: &str,
+        descriptor: &UploadDescriptor,
+        file: &web_sys::File,
+    ) -> Result<Attachment, ClientError> {
+        let js = |e: wasm_bindgen::JsValue| ClientError::Network(format!("{e:?}"));
+        let form = web_sys::FormData::new().map_err(js)?;
+        form.append_with_blob_and_filename("file", file, &file.name())
+            .map_err(js)?;
+        let mut req = match descriptor.method.to_ascii_uppercase().as_str() {
+            "PUT" => Request::put(&descriptor.url),
+            _ => Request::post(&descriptor.url),
+        };
+        // The token goes to our own origin only, whatever URL the server named.
+        if same_origin(&descriptor.url) {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in &descriptor.headers {
+            if let Some(value) = value.as_str() {
+                req = req.header(name, value);
+            }
+        }
+        let res = req
+            .body(form)
+            .map_err(|e| ClientError::Network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()))?;
+        checked(res)
+            .await?
+            .json::<Attachment>()
+            .await
+            .map_err(|e| ClientError::Network(e.to_string()))
+    }
+
+    fn same_origin(url: &str) -> bool {
+        let origin = web_sys::window()
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        (url.starts_with('/') && !url.starts_with("//"))
+            || (!origin.is_empty() && url.starts_with(&format!("{origin}/")))
     }
 
     pub async fn request_json<T: DeserializeOwned>(
@@ -123,7 +175,7 @@ mod browser {
 }
 
 #[cfg(feature = "hydrate")]
-pub use browser::{request_json, request_stream};
+pub use browser::{request_json, request_stream, upload};
 
 #[cfg(not(feature = "hydrate"))]
 pub async fn request_json<T: DeserializeOwned>(

@@ -1,6 +1,6 @@
 //! The chat: a floating button on every signed-in page and the panel it opens (400 px on
-//! desktop, full screen on phones). It speaks ChatKit to `/api/chatkit` and keeps the current
-//! thread id in localStorage so a reload reopens the same conversation.
+//! desktop, full screen on phones). It speaks ChatKit to `/api/chatkit` (attachments by two-phase
+//! upload) and keeps the current thread id in localStorage so a reload reopens the conversation.
 
 pub mod client;
 pub mod widget;
@@ -9,6 +9,7 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::attachments::{allowed_list, preview_path};
 use crate::auth::use_auth;
 use crate::chatkit::types::*;
 use crate::components::markdown::Markdown;
@@ -93,6 +94,69 @@ impl Chat {
     }
 }
 
+/// A file in the composer: uploading until `ready`, then sent with the next message.
+#[derive(Clone, Debug, PartialEq)]
+struct Draft {
+    attachment: Attachment,
+    ready: bool,
+}
+
+/// `attachments.create`, then the bytes to its upload URL, one file after another; each shows
+/// as a chip from creation on. A refused file is reported and leaves no chip.
+#[cfg(feature = "hydrate")]
+fn attach(
+    files: Vec<web_sys::File>,
+    drafts: RwSignal<Vec<Draft>>,
+    fail: impl Fn(ClientError) + Copy + 'static,
+) {
+    let Some(token) = api_token() else {
+        return fail(ClientError::Unauthorized);
+    };
+    spawn_local(async move {
+        for file in files {
+            let create = ChatKitRequest::CreateAttachment(CreateAttachmentParams {
+                name: file.name(),
+                size: file.size() as i64,
+                mime_type: file.type_(),
+            });
+            let attachment = match client::request_json::<Attachment>(&token, &create).await {
+                Ok(a) => a,
+                Err(e) => {
+                    fail(e);
+                    continue;
+                }
+            };
+            let Some(descriptor) = attachment.upload_descriptor.clone() else {
+                continue;
+            };
+            let id = attachment.id.clone();
+            drafts.update(|d| {
+                d.push(Draft {
+                    attachment,
+                    ready: false,
+                })
+            });
+            match client::upload(&token, &descriptor, &file).await {
+                Ok(done) => drafts.update(|d| {
+                    if let Some(draft) = d.iter_mut().find(|x| x.attachment.id == id) {
+                        *draft = Draft {
+                            attachment: done,
+                            ready: true,
+                        };
+                    }
+                }),
+                Err(e) => {
+                    drafts.update(|d| d.retain(|x| x.attachment.id != id));
+                    let delete =
+                        ChatKitRequest::DeleteAttachment(AttachmentIdParams { attachment_id: id });
+                    let _ = client::request_json::<serde_json::Value>(&token, &delete).await;
+                    fail(e);
+                }
+            }
+        }
+    });
+}
+
 /// The current bearer token for the chat API, if signed in.
 fn api_token() -> Option<String> {
     match use_auth().session_untracked() {
@@ -136,7 +200,10 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         busy: RwSignal::new(None),
     };
     let input = RwSignal::new(String::new());
+    let drafts = RwSignal::new(Vec::<Draft>::new());
+    let uploading = move || drafts.with(|d| d.iter().any(|x| !x.ready));
     let list_ref = NodeRef::<html::Div>::new();
+    let file_ref = NodeRef::<html::Input>::new();
 
     let fail = move |e: ClientError| {
         if e == ClientError::Unauthorized {
@@ -188,7 +255,13 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
 
     let send = move || {
         let text = input.get_untracked().trim().to_string();
-        if text.is_empty() || chat.streaming.get_untracked() {
+        let sent = drafts.get_untracked();
+        if (text.is_empty() && sent.is_empty()) || chat.streaming.get_untracked() {
+            return;
+        }
+        if sent.iter().any(|d| !d.ready) {
+            chat.error
+                .set(Some("Please wait until the files are uploaded.".into()));
             return;
         }
         let Some(token) = api_token() else {
@@ -196,19 +269,58 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             return;
         };
         input.set(String::new());
+        drafts.set(Vec::new());
         chat.streaming.set(true);
+        let message = UserMessageInput {
+            attachments: sent.iter().map(|d| d.attachment.id.clone()).collect(),
+            ..UserMessageInput::text(text.clone())
+        };
         let req = match chat.thread_id.get_untracked() {
             Some(thread_id) => ChatKitRequest::AddUserMessage(AddUserMessageParams {
                 thread_id,
-                input: UserMessageInput::text(text.clone()),
+                input: message,
             }),
-            None => ChatKitRequest::CreateThread(CreateThreadParams {
-                input: UserMessageInput::text(text.clone()),
-            }),
+            None => ChatKitRequest::CreateThread(CreateThreadParams { input: message }),
         };
         spawn_local(async move {
             if let Err(e) = chat.stream(&token, &req).await {
                 input.set(text);
+                drafts.set(sent);
+                fail(e);
+            }
+        });
+    };
+
+    let pick_files = move |ev: leptos::ev::Event| {
+        chat.error.set(None);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(picker) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
+                return;
+            };
+            let files: Vec<web_sys::File> = picker
+                .files()
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            // Cleared, so choosing the same file again fires `change` again.
+            picker.set_value("");
+            attach(files, drafts, fail);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+
+    // A chip's ×: the attachment is deleted on the server too (the SDK client does the same).
+    let remove_draft = move |id: String| {
+        drafts.update(|d| d.retain(|x| x.attachment.id != id));
+        let Some(token) = api_token() else { return };
+        spawn_local(async move {
+            let req = ChatKitRequest::DeleteAttachment(AttachmentIdParams { attachment_id: id });
+            if let Err(e) = client::request_json::<serde_json::Value>(&token, &req).await {
                 fail(e);
             }
         });
@@ -300,7 +412,24 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             <Show when=move || chat.error.get().is_some()>
                 <p class="chat-error" role="alert">{move || chat.error.get()}</p>
             </Show>
+            <Show when=move || drafts.with(|d| !d.is_empty())>
+                <ul class="chat-drafts" aria-label="Attachments">
+                    {move || drafts.get().into_iter().map(|d| draft_chip(d, remove_draft)).collect_view()}
+                </ul>
+            </Show>
             <form class="chat-input" on:submit=move |ev| { ev.prevent_default(); send(); }>
+                <input type="file" hidden multiple accept=allowed_list() node_ref=file_ref on:change=pick_files/>
+                <button
+                    type="button"
+                    class="icon"
+                    title="Attach a file"
+                    aria-label="Attach a file"
+                    on:click=move |_| {
+                        if let Some(picker) = file_ref.get() {
+                            picker.click();
+                        }
+                    }
+                >"📎"</button>
                 <textarea
                     rows="1"
                     placeholder="Message"
@@ -318,7 +447,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                 <Show when=move || chat.streaming.get()>
                     <button type="button" class="stop" on:click=stop>"Stop"</button>
                 </Show>
-                <button type="submit" class="primary" disabled=move || chat.streaming.get()>"Send"</button>
+                <button type="submit" class="primary" disabled=move || chat.streaming.get() || uploading()>"Send"</button>
             </form>
         </aside>
     }
@@ -412,15 +541,61 @@ fn HistoryList(chat: Chat) -> impl IntoView {
     }
 }
 
+/// A composer chip: thumbnail (images, once uploaded), name, and × to remove.
+fn draft_chip(draft: Draft, remove: impl Fn(String) + Copy + 'static) -> impl IntoView {
+    let Draft { attachment, ready } = draft;
+    let thumb = match (&attachment.kind, ready) {
+        (AttachmentKind::Image { preview_url }, true) => {
+            Some(view! { <img class="chip-thumb" src=preview_url.clone() alt=""/> })
+        }
+        _ => None,
+    };
+    let id = attachment.id.clone();
+    let name = attachment.name.clone();
+    view! {
+        <li class="chip" data-ready=ready.to_string() title=name.clone()>
+            {thumb}
+            <span class="chip-name">{name.clone()}</span>
+            {(!ready).then(|| view! { <span class="chip-status">"uploading…"</span> })}
+            <button
+                type="button"
+                class="icon chip-remove"
+                aria-label=format!("Remove {name}")
+                disabled=!ready
+                on:click=move |_| remove(id.clone())
+            >"×"</button>
+        </li>
+    }
+}
+
+/// An attachment on a sent message: an image thumbnail, or the file's name as a download link.
+fn attachment_link(a: &Attachment) -> AnyView {
+    match &a.kind {
+        AttachmentKind::Image { preview_url } => view! {
+            <a class="msg-image" href=preview_url.clone() target="_blank" rel="noopener">
+                <img src=preview_url.clone() alt=a.name.clone()/>
+            </a>
+        }
+        .into_any(),
+        AttachmentKind::File => view! {
+            <a class="msg-file" href=preview_path(&a.id)>{format!("📄 {}", a.name)}</a>
+        }
+        .into_any(),
+    }
+}
+
 fn render_item(
     item: ThreadItem,
     chat: Chat,
     send_action: Callback<(String, FiredAction)>,
 ) -> AnyView {
     match &item.kind {
-        ItemKind::UserMessage { .. } => {
+        ItemKind::UserMessage { attachments, .. } => {
             let text = item.user_text().unwrap_or_default();
-            view! { <div class="msg user" data-item-id=item.id.clone()><p>{text}</p></div> }
+            let files = (!attachments.is_empty()).then(|| {
+                view! { <div class="msg-attachments">{attachments.iter().map(attachment_link).collect_view()}</div> }
+            });
+            view! { <div class="msg user" data-item-id=item.id.clone()>{files}<p>{text}</p></div> }
                 .into_any()
         }
         ItemKind::AssistantMessage { .. } => {
