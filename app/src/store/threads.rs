@@ -53,6 +53,27 @@ fn keyset(order: Order) -> (&'static str, &'static str) {
     }
 }
 
+impl Db {
+    /// The user's ratings on a thread's items, oldest first: (item id, "positive"/"negative").
+    pub async fn feedback(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+    ) -> StoreResult<Vec<(String, String)>> {
+        on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT item_id, kind FROM feedback WHERE user_id = $1 AND thread_id = $2
+                 ORDER BY created_at, item_id",
+            )
+            .bind(user_id)
+            .bind(thread_id)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })
+    }
+}
+
 #[async_trait]
 impl ThreadStore for Db {
     async fn load_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<ThreadMetadata> {

@@ -40,6 +40,22 @@ struct Chat {
 }
 
 impl Chat {
+    /// An empty panel on `thread_id` (the remembered thread, if any).
+    fn new(thread_id: RwSignal<Option<String>>) -> Self {
+        Chat {
+            thread_id,
+            title: RwSignal::new(None),
+            items: RwSignal::new(Vec::new()),
+            streaming: RwSignal::new(false),
+            error: RwSignal::new(None),
+            progress: RwSignal::new(None),
+            threads: RwSignal::new(Vec::new()),
+            view: RwSignal::new(PanelView::Chat),
+            loaded_for: RwSignal::new(None),
+            busy: RwSignal::new(None),
+        }
+    }
+
     fn apply(&self, ev: ThreadStreamEvent) {
         match ev {
             ThreadStreamEvent::ThreadCreated { thread }
@@ -187,18 +203,7 @@ pub fn ChatLauncher() -> impl IntoView {
 fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let auth = use_auth();
     let stored = use_local_storage("todokit.thread");
-    let chat = Chat {
-        thread_id: stored,
-        title: RwSignal::new(None),
-        items: RwSignal::new(Vec::new()),
-        streaming: RwSignal::new(false),
-        error: RwSignal::new(None),
-        progress: RwSignal::new(None),
-        threads: RwSignal::new(Vec::new()),
-        view: RwSignal::new(PanelView::Chat),
-        loaded_for: RwSignal::new(None),
-        busy: RwSignal::new(None),
-    };
+    let chat = Chat::new(stored);
     let input = RwSignal::new(String::new());
     let drafts = RwSignal::new(Vec::<Draft>::new());
     let uploading = move || drafts.with(|d| d.iter().any(|x| !x.ready));
@@ -656,18 +661,7 @@ mod tests {
     use chrono::Utc;
 
     fn chat() -> Chat {
-        Chat {
-            thread_id: RwSignal::new(Some("thr_1".into())),
-            title: RwSignal::new(None),
-            items: RwSignal::new(Vec::new()),
-            streaming: RwSignal::new(false),
-            error: RwSignal::new(None),
-            progress: RwSignal::new(None),
-            threads: RwSignal::new(Vec::new()),
-            view: RwSignal::new(PanelView::Chat),
-            loaded_for: RwSignal::new(None),
-            busy: RwSignal::new(None),
-        }
+        Chat::new(RwSignal::new(Some("thr_1".into())))
     }
 
     fn widget_item(root: Card) -> ThreadItem {
