@@ -83,3 +83,23 @@ test("a task added in the chat appears on the open tasks page without a reload",
   await expect(page.locator(".task-list .task-title")).toHaveText(["call the plumber"], { timeout: 3_000 });
   await expect(page).toHaveURL(/\/tasks$/);
 });
+
+test("a task added from another tab appears on the open tasks page without a reload", async ({ page, context }) => {
+  await signUp(page);
+  await page.goto("/tasks");
+  await hydrated(page);
+  await expect(page.locator(".empty")).toContainText("No tasks yet.");
+
+  // A second tab of the same session adds a task through its chat.
+  const other = await context.newPage();
+  await other.goto("/");
+  await openChat(other);
+  const panel = other.getByRole("dialog", { name: "Chat" });
+  await panel.getByLabel("Message").fill("add water the plants");
+  await panel.getByLabel("Message").press("Enter");
+  await expect(panel.locator(".tool-badge.complete")).toHaveText("Added task 'water the plants'");
+
+  // The first tab heard it from the server's change feed (/api/tasks/events).
+  await expect(page.locator(".task-list .task-title")).toHaveText(["water the plants"], { timeout: 3_000 });
+  await expect(page).toHaveURL(/\/tasks$/);
+});

@@ -1,4 +1,5 @@
-//! JSON/SSE routes: `POST /api/chatkit` (bearer token → engine) and the health report.
+//! JSON/SSE routes: `POST /api/chatkit` (bearer token → engine), the per-user task change feed
+//! and the health report.
 
 use std::convert::Infallible;
 
@@ -10,9 +11,10 @@ use axum::Json;
 use leptos::prelude::provide_context;
 use serde_json::json;
 
-use app::auth::session::{authenticate, bearer, AuthError};
+use app::auth::session::{authenticate, bearer, cookie, AuthError};
 use app::chatkit::{ChatKitError, ProcessResult};
 use app::state::AppState;
+use app::store::User;
 
 /// Largest request body accepted anywhere (a 16 000-character message is well under it).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -81,21 +83,67 @@ pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: By
             bytes,
         )
             .into_response(),
-        Ok(ProcessResult::Stream(rx)) => {
-            let frames = futures::stream::unfold(rx, |mut rx| async move {
-                rx.recv()
-                    .await
-                    .map(|frame| (Ok::<_, Infallible>(Bytes::from(frame)), rx))
-            });
-            Response::builder()
-                .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                .header(header::CACHE_CONTROL, "no-cache")
-                .header("x-accel-buffering", "no")
-                .body(Body::from_stream(frames))
-                .expect("static headers are valid")
-        }
+        Ok(ProcessResult::Stream(rx)) => sse(futures::stream::unfold(rx, |mut rx| async move {
+            rx.recv()
+                .await
+                .map(|frame| (Ok::<_, Infallible>(Bytes::from(frame)), rx))
+        })),
         Err(e) => error_response(&e),
     }
+}
+
+/// A `text/event-stream` response that proxies do not buffer.
+fn sse(
+    frames: impl futures::Stream<Item = Result<Bytes, Infallible>> + Send + 'static,
+) -> Response {
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(frames))
+        .expect("static headers are valid")
+}
+
+/// The caller, by bearer token (API clients, our panel) or session cookie (pages, `<img>`,
+/// `EventSource`, which cannot send headers).
+pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<User, ChatKitError> {
+    let token = bearer(headers)
+        .or_else(|| cookie(headers))
+        .ok_or_else(|| ChatKitError::unauthorized(AuthError::Missing.to_string()))?;
+    authenticate(state, &token).await.map_err(|e| match e {
+        AuthError::Store => ChatKitError::unavailable("account store unavailable"),
+        e => ChatKitError::unauthorized(e.to_string()),
+    })
+}
+
+/// How often an idle change feed sends a comment, so proxies keep it open.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// `GET /api/tasks/events`: `data: changed` whenever the caller's tasks change through this
+/// instance (a page, the chat, an MCP client); the tasks page refetches on it. No task data
+/// goes through the feed, only the nudge.
+pub async fn task_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let user = match caller(&state, &headers).await {
+        Ok(u) => u,
+        Err(e) => return error_response(&e),
+    };
+    let changes = state.db.task_changes();
+    let hello = futures::stream::once(async { Ok(Bytes::from_static(b": listening\n\n")) });
+    let nudges = futures::stream::unfold((changes, user.id), |(mut rx, uid)| async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            let frame: &'static [u8] = match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
+                Err(_) => b": keep-alive\n\n",
+                Ok(Ok(u)) if u == uid => b"data: changed\n\n",
+                Ok(Ok(_)) => continue,
+                // Missed some: one nudge covers them all.
+                Ok(Err(RecvError::Lagged(_))) => b"data: changed\n\n",
+                Ok(Err(RecvError::Closed)) => return None,
+            };
+            return Some((Ok(Bytes::from_static(frame)), (rx, uid)));
+        }
+    });
+    sse(futures::StreamExt::chain(hello, nudges))
 }
 
 pub async fn health(State(state): State<AppState>) -> Response {

@@ -13,13 +13,11 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use app::attachments::{is_image, DiskAttachments};
-use app::auth::session::{authenticate, bearer, cookie, AuthError};
 use app::chatkit::types::Attachment;
 use app::chatkit::ChatKitError;
 use app::state::AppState;
-use app::store::User;
 
-use crate::api::error_response;
+use crate::api::{caller, error_response};
 
 /// Room for the multipart framing around the file (boundary lines, part headers).
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -33,17 +31,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(upload).layer(DefaultBodyLimit::max(limit as usize)),
         )
         .route("/api/chatkit/attachments/{id}/preview", get(preview))
-}
-
-/// The caller, by bearer token (API clients, our panel) or session cookie (`<img>`, links).
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<User, ChatKitError> {
-    let token = bearer(headers)
-        .or_else(|| cookie(headers))
-        .ok_or_else(|| ChatKitError::unauthorized(AuthError::Missing.to_string()))?;
-    authenticate(state, &token).await.map_err(|e| match e {
-        AuthError::Store => ChatKitError::unavailable("account store unavailable"),
-        e => ChatKitError::unauthorized(e.to_string()),
-    })
 }
 
 fn conflict(message: &str) -> ChatKitError {

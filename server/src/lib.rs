@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route("/api/chatkit/health", get(api::health))
+        .route("/api/tasks/events", get(api::task_events))
         .merge(mcp::routes(&state))
         .route(
             "/api/{*fn_name}",

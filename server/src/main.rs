@@ -2,6 +2,7 @@
 //! tools to an MCP client over stdio instead.
 
 use app::state::{AppState, Config};
+use axum::serve::ListenerExt;
 
 const USAGE: &str = "usage: todokit              serve the app (see README for the environment)
        todokit mcp --user EMAIL   serve EMAIL's task tools over MCP on stdin/stdout
@@ -81,7 +82,14 @@ async fn serve() {
     );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")));
+        .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")))
+        // SSE sends many small frames; without this, Nagle plus the client's delayed ACK
+        // holds each turn's second write for ~40 ms.
+        .tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("TCP_NODELAY: {e}");
+            }
+        });
     axum::serve(listener, todokit_server::router(state))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -1,3 +1,4 @@
 //! Small browser hooks, one per file, each a no-op during server rendering.
 
+pub mod use_event_source;
 pub mod use_local_storage;

@@ -35,9 +35,69 @@ pub(crate) use on_pool;
 #[derive(Clone, Debug)]
 pub struct Db {
     pub(crate) pool: Pool,
+    /// The id of each user whose tasks just changed: on SQLite from this process, on
+    /// PostgreSQL from every instance sharing the database (relayed by `LISTEN`).
+    task_changes: tokio::sync::broadcast::Sender<String>,
 }
 
+/// The PostgreSQL channel that carries task changes between instances (payload: a user id).
+const TASKS_CHANNEL: &str = "todokit_tasks";
+
 impl Db {
+    fn new(pool: Pool) -> Db {
+        Db {
+            pool,
+            task_changes: tokio::sync::broadcast::channel(256).0,
+        }
+    }
+
+    /// Hears the id of every user whose tasks change from now on, by any path (pages, chat,
+    /// MCP), through this process or, on PostgreSQL, any instance.
+    pub fn task_changes(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.task_changes.subscribe()
+    }
+
+    pub(crate) async fn tasks_changed(&self, user_id: &str) {
+        match &self.pool {
+            // No listener is fine: nobody has a tasks page open.
+            Pool::Sqlite(_) => drop(self.task_changes.send(user_id.to_string())),
+            // Every instance, this one included, hears it back through its listener.
+            Pool::Postgres(p) => {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(TASKS_CHANNEL)
+                    .bind(user_id)
+                    .execute(p)
+                    .await;
+                if let Err(e) = sent {
+                    // The write itself succeeded; open pages catch up on their next refetch.
+                    tracing::warn!("task change not announced: {e}");
+                }
+            }
+        }
+    }
+
+    /// Relays `NOTIFY todokit_tasks` from every instance into `task_changes`, reconnecting
+    /// after a lost connection.
+    async fn relay_task_changes(&self, pool: &PgPool) -> Result<(), StoreError> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(db_err)?;
+        listener.listen(TASKS_CHANNEL).await.map_err(db_err)?;
+        let tx = self.task_changes.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(n) => drop(tx.send(n.payload().to_string())),
+                    Err(e) => {
+                        tracing::warn!("task change relay: {e}; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Opens (creating a SQLite file if needed) and migrates.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -47,9 +107,9 @@ impl Db {
                 .connect(url)
                 .await
                 .map_err(db_err)?;
-            Db {
-                pool: Pool::Postgres(pool),
-            }
+            let db = Db::new(Pool::Postgres(pool.clone()));
+            db.relay_task_changes(&pool).await?;
+            db
         } else {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(db_err)?
@@ -62,9 +122,7 @@ impl Db {
                 .connect_with(opts)
                 .await
                 .map_err(db_err)?;
-            Db {
-                pool: Pool::Sqlite(pool),
-            }
+            Db::new(Pool::Sqlite(pool))
         };
         db.migrate().await?;
         Ok(db)

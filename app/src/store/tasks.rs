@@ -59,7 +59,9 @@ impl Db {
             .fetch_one(p)
             .await
             .map_err(db_err)?;
-            Ok(task_from_row!(r))
+            let task = task_from_row!(r);
+            self.tasks_changed(user_id).await;
+            Ok(task)
         })
     }
 
@@ -205,6 +207,7 @@ impl Db {
             .await
             .map_err(db_err)?;
         });
+        self.tasks_changed(user_id).await;
         Ok(t)
     }
 
@@ -219,6 +222,7 @@ impl Db {
                 .await
                 .map_err(db_err)?;
         });
+        self.tasks_changed(user_id).await;
         Ok(t)
     }
 }

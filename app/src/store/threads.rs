@@ -45,6 +45,31 @@ fn kind_name(item: &ThreadItem) -> String {
         .unwrap_or_default()
 }
 
+/// The columns `thread_row!` reads.
+const THREAD_COLUMNS: &str = "id, title, status, allowed_image_domains, metadata, created_at";
+
+/// A `threads` row as `ThreadMetadata` (a macro: the row type differs per database); `?`
+/// returns the error from the enclosing function.
+macro_rules! thread_row {
+    ($row:expr) => {{
+        let row = $row;
+        ThreadMetadata {
+            title: row.try_get("title").map_err(db_err)?,
+            id: row.try_get("id").map_err(db_err)?,
+            created_at: row.try_get("created_at").map_err(db_err)?,
+            status: from_json(&row.try_get::<String, _>("status").map_err(db_err)?)?,
+            allowed_image_domains: match row
+                .try_get::<Option<String>, _>("allowed_image_domains")
+                .map_err(db_err)?
+            {
+                Some(s) => Some(from_json(&s)?),
+                None => None,
+            },
+            metadata: from_json(&row.try_get::<String, _>("metadata").map_err(db_err)?)?,
+        }
+    }};
+}
+
 /// Comparison operator and direction for a keyset page.
 fn keyset(order: Order) -> (&'static str, &'static str) {
     match order {
@@ -78,27 +103,16 @@ impl Db {
 impl ThreadStore for Db {
     async fn load_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<ThreadMetadata> {
         on_pool!(self, p => {
-            let row = sqlx::query(
-                "SELECT id, title, status, allowed_image_domains, metadata, created_at
-                 FROM threads WHERE id = $1 AND user_id = $2",
-            )
+            let row = sqlx::query(&format!(
+                "SELECT {THREAD_COLUMNS} FROM threads WHERE id = $1 AND user_id = $2"
+            ))
             .bind(thread_id)
             .bind(user_id)
             .fetch_optional(p)
             .await
             .map_err(db_err)?
             .ok_or(StoreError::NotFound("thread"))?;
-            Ok(ThreadMetadata {
-                title: row.try_get("title").map_err(db_err)?,
-                id: row.try_get("id").map_err(db_err)?,
-                created_at: row.try_get("created_at").map_err(db_err)?,
-                status: from_json(&row.try_get::<String, _>("status").map_err(db_err)?)?,
-                allowed_image_domains: match row.try_get::<Option<String>, _>("allowed_image_domains").map_err(db_err)? {
-                    Some(s) => Some(from_json(&s)?),
-                    None => None,
-                },
-                metadata: from_json(&row.try_get::<String, _>("metadata").map_err(db_err)?)?,
-            })
+            Ok(thread_row!(row))
         })
     }
 
@@ -134,10 +148,11 @@ impl ThreadStore for Db {
         order: Order,
     ) -> StoreResult<Page<ThreadMetadata>> {
         let (cmp, dir) = keyset(order);
-        let ids: Vec<String> = on_pool!(self, p => {
+        // One query for the page (rows, not ids followed by a load each).
+        let mut data: Vec<ThreadMetadata> = on_pool!(self, p => {
             let rows = match after {
                 None => sqlx::query(&format!(
-                    "SELECT id FROM threads WHERE user_id = $1 ORDER BY created_at {dir}, id {dir} LIMIT $2"
+                    "SELECT {THREAD_COLUMNS} FROM threads WHERE user_id = $1 ORDER BY created_at {dir}, id {dir} LIMIT $2"
                 ))
                 .bind(user_id)
                 .bind(limit as i64 + 1)
@@ -153,7 +168,7 @@ impl ThreadStore for Db {
                         .ok_or(StoreError::NotFound("cursor"))?;
                     let at: DateTime<Utc> = c.try_get("created_at").map_err(db_err)?;
                     sqlx::query(&format!(
-                        "SELECT id FROM threads WHERE user_id = $1
+                        "SELECT {THREAD_COLUMNS} FROM threads WHERE user_id = $1
                            AND (created_at {cmp} $2 OR (created_at = $2 AND id {cmp} $3))
                          ORDER BY created_at {dir}, id {dir} LIMIT $4"
                     ))
@@ -166,13 +181,14 @@ impl ThreadStore for Db {
                 }
             }
             .map_err(db_err)?;
-            rows.iter().map(|r| r.try_get::<String, _>("id").map_err(db_err)).collect::<StoreResult<_>>()?
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                out.push(thread_row!(row));
+            }
+            out
         });
-        let has_more = ids.len() > limit;
-        let mut data = Vec::with_capacity(limit);
-        for id in ids.iter().take(limit) {
-            data.push(self.load_thread(user_id, id).await?);
-        }
+        let has_more = data.len() > limit;
+        data.truncate(limit);
         let after = if has_more {
             data.last().map(|t: &ThreadMetadata| t.id.clone())
         } else {

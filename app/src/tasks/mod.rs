@@ -162,9 +162,14 @@ pub async fn dashboard_data() -> Result<Overview, AppError> {
     })
 }
 
-/// A counter bumped whenever the chat panel reports that a turn may have changed tasks.
+/// A counter bumped whenever the user's tasks may have changed: at once when this tab's chat
+/// ends a turn, and through the server's feed (`/api/tasks/events`) for changes made anywhere
+/// else (another tab, an MCP client).
 fn use_tasks_changed() -> ReadSignal<u32> {
     let (changed, set_changed) = signal(0u32);
+    crate::hooks::use_event_source::use_event_source("/api/tasks/events", move || {
+        set_changed.update(|n| *n += 1)
+    });
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener_untyped("todokit:changed", move |_| {
