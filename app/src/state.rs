@@ -204,6 +204,31 @@ impl AppState {
     }
 }
 
+/// Attachments nobody sent within this long are deleted (bytes and record).
+pub const UNSENT_ATTACHMENT_TTL: Duration = Duration::from_secs(24 * 3600);
+
+impl AppState {
+    /// Deletes the attachments created before `cutoff` that no message took (a chip removed
+    /// by closing the tab, an upload abandoned), bytes first: everyone's (the hourly sweep) or
+    /// one user's. Returns how many went.
+    pub async fn sweep_unsent_attachments(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+        user_id: Option<&str>,
+    ) -> Result<usize, crate::chatkit::ChatKitError> {
+        use crate::chatkit::{AttachmentStore, ThreadStore};
+        let unsent = self.db.unsent_attachments(cutoff, user_id).await?;
+        for (user_id, id) in &unsent {
+            self.attachments.delete_attachment(user_id, id).await?;
+            match self.db.delete_attachment(user_id, id).await {
+                Ok(()) | Err(crate::chatkit::StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(unsent.len())
+    }
+}
+
 impl axum::extract::FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()

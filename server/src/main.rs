@@ -80,6 +80,20 @@ async fn serve() {
         state.db.kind(),
         state.agent.describe()
     );
+    // Hourly: attachments nobody sent within a day go, bytes and all.
+    let sweeper = state.clone();
+    tokio::spawn(async move {
+        loop {
+            let cutoff = chrono::Utc::now()
+                - chrono::Duration::from_std(app::state::UNSENT_ATTACHMENT_TTL).expect("fits");
+            match sweeper.sweep_unsent_attachments(cutoff, None).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("deleted {n} attachment(s) never sent"),
+                Err(e) => tracing::warn!("attachment sweep: {e}"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .unwrap_or_else(|e| fail(&format!("cannot listen on {addr}: {e}")))

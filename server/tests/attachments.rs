@@ -120,6 +120,11 @@ fn files_of(app: &TestApp, user_id: &str) -> Vec<String> {
     }
 }
 
+/// An object's keys in the order they were written.
+fn keys_of(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
 fn id_of(attachment: &Value) -> String {
     attachment["id"].as_str().unwrap().to_string()
 }
@@ -138,12 +143,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     let id = id_of(&created);
     assert!(id.starts_with("atc_") && id.len() == 12, "{id}");
     // The SDK's field order, no metadata, absolute URLs of our routes.
-    let keys: Vec<&str> = created
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys_of(&created);
     assert_eq!(
         keys,
         [
@@ -224,12 +224,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     assert_eq!(user_item["type"], "user_message");
     assert_eq!(user_item["attachments"], json!([embedded]));
     // Key order of the embedded attachment, as the SDK writes it.
-    let keys: Vec<&str> = user_item["attachments"][0]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys_of(&user_item["attachments"][0]);
     assert_eq!(
         keys,
         [
@@ -262,12 +257,7 @@ async fn a_file_is_a_download_and_mime_parameters_are_dropped() {
             "Text/Markdown; charset=utf-8",
         )
         .await;
-    let keys: Vec<&str> = created
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
+    let keys = keys_of(&created);
     assert_eq!(
         keys,
         ["id", "name", "mime_type", "upload_descriptor", "type"]
@@ -590,4 +580,45 @@ async fn the_model_is_told_of_attachments_by_name_and_type() {
         messages[n - 1],
         json!({"role": "system", "content": "[attached: report.pdf (application/pdf)]"})
     );
+}
+
+#[tokio::test]
+async fn the_sweep_deletes_attachments_nobody_sent_and_keeps_sent_and_newer_ones() {
+    let app = spawn_app().await;
+    let (user_id, token) = app.user().await;
+    let upload = |name: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let id = id_of(
+                &app.create_ok(&token, name, PNG.len() as i64, "image/png")
+                    .await,
+            );
+            assert_eq!(app.upload_path(Some(&token), &id, PNG).await.status, 200);
+            id
+        }
+    };
+    let abandoned = upload("abandoned.png").await;
+    let sent = upload("sent.png").await;
+    let r = app
+        .post(
+            &token,
+            json!({"type": "threads.create", "params": {"input": message("look", &[&sent])}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cutoff = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let newer = upload("newer.png").await;
+
+    // One user's sweep: the hourly one (None) would also reach tests running beside this one.
+    let sweep = |cutoff| app.state.sweep_unsent_attachments(cutoff, Some(&user_id));
+    assert_eq!(sweep(cutoff).await.unwrap(), 1);
+    assert!(!stored(&app, &user_id, &abandoned).exists());
+    assert_eq!(app.preview(Some(&token), &abandoned).await.status(), 404);
+    for kept in [&sent, &newer] {
+        assert!(stored(&app, &user_id, kept).exists(), "{kept}");
+        assert_eq!(app.preview(Some(&token), kept).await.status(), 200);
+    }
+    // Nothing left to do the second time.
+    assert_eq!(sweep(cutoff).await.unwrap(), 0);
 }

@@ -152,26 +152,33 @@ pub enum Length {
     Css(String),
 }
 
-impl From<f64> for Length {
-    fn from(v: f64) -> Self {
-        Length::Number(v)
-    }
+/// `From` a number type and from text for a `Number | Css` length enum.
+macro_rules! number_or_css {
+    ($ty:ident, $num:ty) => {
+        impl From<$num> for $ty {
+            fn from(v: $num) -> Self {
+                $ty::Number(v)
+            }
+        }
+        impl From<i32> for $ty {
+            fn from(v: i32) -> Self {
+                $ty::Number(v.into())
+            }
+        }
+        impl From<&str> for $ty {
+            fn from(v: &str) -> Self {
+                $ty::Css(v.into())
+            }
+        }
+        impl From<String> for $ty {
+            fn from(v: String) -> Self {
+                $ty::Css(v)
+            }
+        }
+    };
 }
-impl From<i32> for Length {
-    fn from(v: i32) -> Self {
-        Length::Number(v.into())
-    }
-}
-impl From<&str> for Length {
-    fn from(v: &str) -> Self {
-        Length::Css(v.into())
-    }
-}
-impl From<String> for Length {
-    fn from(v: String) -> Self {
-        Length::Css(v)
-    }
-}
+
+number_or_css!(Length, f64);
 
 /// An `int | str` prop: a whole number (px or spacing units) or a CSS string.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -181,26 +188,7 @@ pub enum IntLength {
     Css(String),
 }
 
-impl From<i64> for IntLength {
-    fn from(v: i64) -> Self {
-        IntLength::Number(v)
-    }
-}
-impl From<i32> for IntLength {
-    fn from(v: i32) -> Self {
-        IntLength::Number(v.into())
-    }
-}
-impl From<&str> for IntLength {
-    fn from(v: &str) -> Self {
-        IntLength::Css(v.into())
-    }
-}
-impl From<String> for IntLength {
-    fn from(v: String) -> Self {
-        IntLength::Css(v)
-    }
-}
+number_or_css!(IntLength, i64);
 
 /// Padding or margin (`float | str | Spacing`): one length for every side, or per side.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -79,6 +79,26 @@ fn keyset(order: Order) -> (&'static str, &'static str) {
 }
 
 impl Db {
+    /// Attachments created before `cutoff` that no message took, everyone's or one user's:
+    /// (user id, attachment id).
+    pub async fn unsent_attachments(
+        &self,
+        cutoff: DateTime<Utc>,
+        user_id: Option<&str>,
+    ) -> StoreResult<Vec<(String, String)>> {
+        on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT user_id, id FROM attachments WHERE thread_id IS NULL AND created_at < $1
+                   AND ($2 IS NULL OR user_id = $2)",
+            )
+            .bind(micros(cutoff))
+            .bind(user_id)
+            .fetch_all(p)
+            .await
+            .map_err(db_err)
+        })
+    }
+
     /// The user's ratings on a thread's items, oldest first: (item id, "positive"/"negative").
     pub async fn feedback(
         &self,
