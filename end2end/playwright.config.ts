@@ -6,6 +6,7 @@ import * as path from "node:path";
 // The server under test is the release build; scripts/test.sh passes its path in TODOKIT_BIN.
 const root = path.resolve(__dirname, "..");
 const port = Number(process.env.E2E_PORT ?? 3100);
+const transcribePort = port + 99;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "todokit-e2e-"));
 
 export default defineConfig({
@@ -29,10 +30,18 @@ export default defineConfig({
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
+        // A synthetic microphone that needs no permission prompt (speech input).
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
       ],
     },
   },
-  webServer: {
+  webServer: [{
+    command: "node fake-transcribe.mjs",
+    url: `http://127.0.0.1:${transcribePort}/`,
+    reuseExistingServer: false,
+    env: { FAKE_TRANSCRIBE_PORT: String(transcribePort) },
+  }, {
     command: process.env.TODOKIT_BIN ?? path.join(root, "target/server-release/todokit"),
     cwd: root,
     url: `http://127.0.0.1:${port}/api/chatkit/health`,
@@ -46,6 +55,7 @@ export default defineConfig({
       TODOKIT_DATA_DIR: dataDir,
       DATABASE_URL: process.env.E2E_DATABASE_URL ?? `sqlite://${dataDir}/todokit.db`,
       RUST_LOG: "info,sqlx=warn,rmcp=warn",
+      TRANSCRIBE_BASE_URL: `http://127.0.0.1:${transcribePort}/v1`,
     },
-  },
+  }],
 });

@@ -152,6 +152,8 @@ pub async fn health(State(state): State<AppState>) -> Response {
         "status": if db_ok { "ok" } else { "degraded" },
         "database": state.db.kind(),
         "agent": state.agent.describe(),
+        // The panel shows its microphone only when speech can be transcribed.
+        "speech_input": state.agent.transcriber.is_some(),
         "version": env!("CARGO_PKG_VERSION"),
     });
     let status = if db_ok {

@@ -239,4 +239,6 @@ async fn health_names_the_database_agent_and_version() {
     assert_eq!(body["database"], expected_db);
     assert_eq!(body["agent"], "offline");
     assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    // No transcription endpoint: the panel hides its microphone.
+    assert_eq!(body["speech_input"], false);
 }

@@ -88,6 +88,17 @@ async fn audio_goes_to_the_endpoint_as_multipart_and_its_text_comes_back() {
     let r = Reply::read(r).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), json!({"text": "buy milk tomorrow"}));
+    // The health report tells the panel to show its microphone.
+    let health: Value = app
+        .http
+        .get(app.url("/api/chatkit/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["speech_input"], true);
 
     let uploads = llm.uploads();
     assert_eq!(uploads.len(), 1);

@@ -3,6 +3,7 @@
 //! upload) and keeps the current thread id in localStorage so a reload reopens the conversation.
 
 pub mod client;
+pub mod speech;
 pub mod widget;
 
 use leptos::html;
@@ -449,6 +450,17 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                         }
                     }
                 ></textarea>
+                <speech::SpeechButton
+                    token=api_token
+                    // Spoken words join what is already typed, for the user to check and send.
+                    on_text=Callback::new(move |text: String| input.update(|i| {
+                        if !i.trim().is_empty() {
+                            i.push(' ');
+                        }
+                        i.push_str(&text);
+                    }))
+                    on_error=Callback::new(move |e: String| chat.error.set(Some(e)))
+                />
                 <Show when=move || chat.streaming.get()>
                     <button type="button" class="stop" on:click=stop>"Stop"</button>
                 </Show>
