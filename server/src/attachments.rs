@@ -146,10 +146,6 @@ async fn preview(State(state): State<AppState>, Path(id): Path<String>, req: Req
         h.insert(header::CONTENT_TYPE, v);
     }
     h.insert(header::CONTENT_DISPOSITION, disposition(&attachment));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     // The bytes never change once uploaded; only their owner's browser may keep them.
     h.insert(
         header::CACHE_CONTROL,

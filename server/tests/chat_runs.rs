@@ -52,7 +52,7 @@ fn thread_id(sse: &str) -> String {
 async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     let app = spawn_app_scripted().await;
     let (user, token) = app.user().await;
-    let (seen, mut res) = open_until(&app, &token, create("slow"), "Partial").await;
+    let (seen, res) = open_until(&app, &token, create("slow"), "Partial").await;
     let tid = thread_id(&seen);
 
     let r = app
@@ -64,16 +64,7 @@ async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), json!({"cancelled": true}));
     // The stream ends after the stop, with nothing more sent.
-    let rest = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut rest = String::new();
-        while let Some(c) = res.chunk().await.unwrap() {
-            rest.push_str(std::str::from_utf8(&c).unwrap());
-        }
-        rest
-    })
-    .await
-    .expect("stream closes after a stop");
-    assert_eq!(rest, "");
+    assert_eq!(read_to_end(res).await, "");
 
     let thread = app
         .post(
@@ -171,17 +162,12 @@ async fn a_dropped_connection_does_not_stop_the_turn() {
     assert_eq!(last["title"], "workflow");
 }
 
-/// Reads a response to its end (bounded in time).
-async fn read_to_end(mut res: reqwest::Response) -> String {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        let mut all = String::new();
-        while let Some(c) = res.chunk().await.unwrap() {
-            all.push_str(std::str::from_utf8(&c).unwrap());
-        }
-        all
-    })
-    .await
-    .expect("stream ends")
+/// The rest of a response, which must end within 10 s.
+async fn read_to_end(res: reqwest::Response) -> String {
+    tokio::time::timeout(Duration::from_secs(10), Reply::read(res))
+        .await
+        .expect("stream ends")
+        .body
 }
 
 fn resume(tid: &str) -> Value {

@@ -7,7 +7,7 @@ mod common;
 use std::process::Stdio;
 
 use app::store::Db;
-use app::tasks::model::{NewTask, StatusFilter, TaskFilter};
+use app::tasks::model::{StatusFilter, TaskFilter};
 use app::tools::mcp::McpTools;
 use app::tools::{TaskTools, ToolError};
 use rmcp::model::{CallToolRequestParams, CallToolResult, JsonObject};
@@ -28,19 +28,6 @@ async fn user(db: &Db) -> (String, String) {
     let email = format!("{}@example.com", app::chatkit::store::new_id("u"));
     let u = db.create_user(&email, None, "x").await.unwrap();
     (u.id, email)
-}
-
-async fn task(db: &Db, user_id: &str, title: &str) -> i64 {
-    db.create_task(
-        user_id,
-        NewTask {
-            title: title.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-    .id
 }
 
 async fn titles(db: &Db, user_id: &str) -> Vec<(String, bool)> {
@@ -80,7 +67,7 @@ async fn stdio_lists_and_calls_every_tool_for_the_named_user_only() {
     let db = Db::connect(&url).await.unwrap();
     let (alice, alice_email) = user(&db).await;
     let (bob, _) = user(&db).await;
-    let bobs = task(&db, &bob, "bob's secret").await;
+    let bobs = task_titled(&db, &bob, "bob's secret").await;
 
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_todokit"))
         .args(["mcp", "--user", &alice_email.to_uppercase()])
@@ -319,7 +306,7 @@ async fn http_lists_and_calls_every_tool_as_the_token_user() {
     let app = spawn_app().await;
     let (alice, alice_token) = app.user().await;
     let (bob, _) = app.user().await;
-    let bobs = task(&app.state.db, &bob, "bob's secret").await;
+    let bobs = task_titled(&app.state.db, &bob, "bob's secret").await;
 
     let mut c = Http::new(&app, Some(&alice_token));
     c.initialize().await;
@@ -370,7 +357,7 @@ async fn http_lists_and_calls_every_tool_as_the_token_user() {
             format!("no task with id {bobs}")
         );
     }
-    let extra = task(&app.state.db, &alice, "to delete").await;
+    let extra = task_titled(&app.state.db, &alice, "to delete").await;
     let r = c.call("delete_task", json!({"task_id": extra})).await;
     assert_eq!(
         r["result"]["structuredContent"]["deleted"]["title"],
@@ -421,7 +408,7 @@ async fn the_in_process_bridge_gives_what_task_tools_give() {
     let db = test_db().await;
     let (alice, _) = user(&db).await;
     let (bob, _) = user(&db).await;
-    let bobs = task(&db, &bob, "bob's").await;
+    let bobs = task_titled(&db, &bob, "bob's").await;
     let direct = TaskTools::new(db.clone(), alice.clone());
     let started = std::time::Instant::now();
     let bridge = McpTools::connect(TaskTools::new(db.clone(), alice.clone()))

@@ -130,16 +130,7 @@ async fn on_postgres_a_change_made_through_another_instance_reaches_the_feed() {
     let other_instance = app::store::Db::connect(&app.state.config.database_url)
         .await
         .unwrap();
-    other_instance
-        .create_task(
-            &alice,
-            app::tasks::model::NewTask {
-                title: "made elsewhere".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+    task_titled(&other_instance, &alice, "made elsewhere").await;
     assert_eq!(read_nudges(&mut feed, 1).await, "data: changed\n\n");
     assert_quiet(&mut feed).await;
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::tasks::model::{NewTask, StatusFilter, TaskFilter};
+use app::tasks::model::{StatusFilter, TaskFilter};
 use common::*;
 use serde_json::{json, Value};
 
@@ -54,21 +54,6 @@ fn buttons(widget: &Value) -> Vec<Value> {
         .collect()
 }
 
-async fn add(app: &TestApp, user: &str, title: &str) -> i64 {
-    app.state
-        .db
-        .create_task(
-            user,
-            NewTask {
-                title: title.into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .id
-}
-
 async fn open_titles(app: &TestApp, user: &str) -> Vec<String> {
     let filter = TaskFilter {
         status: StatusFilter::Open,
@@ -91,8 +76,8 @@ async fn open_titles(app: &TestApp, user: &str) -> Vec<String> {
 async fn a_listing_shows_a_card_whose_done_button_completes_the_task_in_place() {
     let app = spawn_app().await;
     let (user, token) = app.user().await;
-    let milk = add(&app, &user, "buy milk").await;
-    let bread = add(&app, &user, "buy <b>bread</b>").await;
+    let milk = task_titled(&app.state.db, &user, "buy milk").await;
+    let bread = task_titled(&app.state.db, &user, "buy <b>bread</b>").await;
     let (thread, events) = app.create_thread(&token, "what's left?").await;
 
     let cards = widgets(&events);
@@ -170,7 +155,7 @@ async fn a_listing_shows_a_card_whose_done_button_completes_the_task_in_place() 
 async fn an_uncertain_delete_waits_for_confirm_and_cancel_keeps_the_task() {
     let app = spawn_app().await;
     let (user, token) = app.user().await;
-    let id = add(&app, &user, "buy groceries").await;
+    let id = task_titled(&app.state.db, &user, "buy groceries").await;
     let (thread, events) = app.create_thread(&token, "delete the groceries").await;
     assert_eq!(
         open_titles(&app, &user).await,
@@ -233,8 +218,8 @@ async fn an_uncertain_delete_waits_for_confirm_and_cancel_keeps_the_task() {
 async fn a_delete_that_names_the_task_runs_without_asking() {
     let app = spawn_app().await;
     let (user, token) = app.user().await;
-    let id = add(&app, &user, "buy groceries").await;
-    add(&app, &user, "call mom").await;
+    let id = task_titled(&app.state.db, &user, "buy groceries").await;
+    task_titled(&app.state.db, &user, "call mom").await;
     let (_, events) = app
         .create_thread(&token, &format!("delete task {id}"))
         .await;
@@ -247,8 +232,8 @@ async fn a_widget_action_cannot_reach_another_users_task() {
     let app = spawn_app().await;
     let (user, token) = app.user().await;
     let (other, _) = app.user().await;
-    add(&app, &user, "mine").await;
-    let theirs = add(&app, &other, "theirs").await;
+    task_titled(&app.state.db, &user, "mine").await;
+    let theirs = task_titled(&app.state.db, &other, "theirs").await;
     let (thread, events) = app.create_thread(&token, "what's left?").await;
     let card = widgets(&events).remove(0);
     let forged = json!({"type": "task.complete", "payload": {"task_id": theirs}});

@@ -10,33 +10,13 @@ use std::time::Duration;
 use app::agent::offline::OfflineAssistant;
 use app::agent::transcribe::{TranscribeSettings, Transcriber};
 use app::agent::Agent;
+use app::components::chat::speech::base64;
 use common::llm::ScriptedLlm;
 use common::*;
 use serde_json::{json, Value};
 
 /// "RIFF0000WAVE" and a few bytes, base64: what a browser would send after recording.
 const AUDIO: &[u8] = b"RIFF0000WAVEfmt audio-bytes-\x00\x01\x02";
-
-fn base64(bytes: &[u8]) -> String {
-    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHA[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 fn transcribe(audio: &[u8], mime: &str) -> Value {
     json!({"type":"input.transcribe","params":{"audio_base64": base64(audio), "mime_type": mime}})

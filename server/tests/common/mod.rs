@@ -36,6 +36,20 @@ pub async fn test_db() -> Db {
         .expect("test database opens")
 }
 
+/// A new open task with only a title; returns its id.
+pub async fn task_titled(db: &Db, user_id: &str, title: &str) -> i64 {
+    db.create_task(
+        user_id,
+        app::tasks::model::NewTask {
+            title: title.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub state: AppState,
