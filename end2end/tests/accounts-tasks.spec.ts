@@ -79,7 +79,7 @@ test("a task added in the chat appears on the open tasks page without a reload",
   await panel.getByLabel("Message").fill("add call the plumber tomorrow");
   await panel.getByLabel("Message").press("Enter");
   await expect(panel.locator(".tool-badge.complete")).toHaveText("Added task 'call the plumber'");
-  // No navigation happened: the list refetched on the chat's todokit:changed event. Its row has
+  // No navigation happened: the list refetched on the server's change feed. Its row has
   // a due date, which the browser checks against its own clock (chrono's wasmbind).
   await expect(page.locator(".task-list .task-title")).toHaveText(["call the plumber"], { timeout: 3_000 });
   await expect(page.locator(".task", { hasText: "call the plumber" }).locator(".due")).toBeVisible();

@@ -162,23 +162,14 @@ pub async fn dashboard_data() -> Result<Overview, AppError> {
     })
 }
 
-/// A counter bumped whenever the user's tasks may have changed: at once when this tab's chat
-/// ends a turn, and through the server's feed (`/api/tasks/events`) for changes made anywhere
-/// else (another tab, an MCP client).
+/// A counter bumped whenever the user's tasks change, whoever changed them (this tab's chat,
+/// another tab, an MCP client): the server's feed (`/api/tasks/events`) says so as each write
+/// lands.
 fn use_tasks_changed() -> ReadSignal<u32> {
     let (changed, set_changed) = signal(0u32);
     crate::hooks::use_event_source::use_event_source("/api/tasks/events", move || {
         set_changed.update(|n| *n += 1)
     });
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = window_event_listener_untyped("todokit:changed", move |_| {
-            set_changed.update(|n| *n += 1)
-        });
-        on_cleanup(move || handle.remove());
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_changed;
     changed
 }
 

@@ -99,14 +99,6 @@ impl Chat {
         let result = client::request_stream(token, req, move |ev| self.apply(ev)).await;
         self.streaming.set(false);
         self.progress.set(None);
-        // Tell open pages (e.g. the tasks page) that a turn may have changed tasks.
-        #[cfg(feature = "hydrate")]
-        if let (Some(w), Ok(ev)) = (
-            web_sys::window(),
-            web_sys::CustomEvent::new("todokit:changed"),
-        ) {
-            let _ = w.dispatch_event(&ev);
-        }
         result
     }
 }
