@@ -12,6 +12,7 @@ use leptos::prelude::provide_context;
 use serde_json::json;
 
 use app::auth::session::{authenticate, bearer, cookie, AuthError};
+use app::chatkit::types::ChatKitRequest;
 use app::chatkit::{ChatKitError, ProcessResult};
 use app::state::AppState;
 use app::store::User;
@@ -65,10 +66,14 @@ pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: By
         }
         Err(e) => return error_response(&ChatKitError::unauthorized(e.to_string())),
     };
+    let request = match ChatKitRequest::parse(&body) {
+        Ok(r) => r,
+        Err(e) => return error_response(&e.into()),
+    };
     match state
         .chatkit
         .process(
-            &body,
+            request,
             &user.id,
             first_language(&headers),
             public_origin(&state, &headers),

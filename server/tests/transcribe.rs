@@ -10,7 +10,7 @@ use std::time::Duration;
 use app::agent::offline::OfflineAssistant;
 use app::agent::transcribe::{TranscribeSettings, Transcriber};
 use app::agent::Agent;
-use app::components::chat::speech::base64;
+use app::chatkit::types::TranscribeParams;
 use common::llm::ScriptedLlm;
 use common::*;
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 const AUDIO: &[u8] = b"RIFF0000WAVEfmt audio-bytes-\x00\x01\x02";
 
 fn transcribe(audio: &[u8], mime: &str) -> Value {
-    json!({"type":"input.transcribe","params":{"audio_base64": base64(audio), "mime_type": mime}})
+    json!({"type":"input.transcribe","params": TranscribeParams::new(audio, mime)})
 }
 
 async fn app_with(url: &str) -> TestApp {

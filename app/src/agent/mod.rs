@@ -265,7 +265,7 @@ impl Agent {
                         .tasks
                         .iter()
                         .filter_map(|t| match &t.kind {
-                            TaskKind::Custom { title, .. } => title.clone(),
+                            WorkflowTaskKind::Custom { title, .. } => title.clone(),
                             _ => None,
                         })
                         .collect();
@@ -312,9 +312,9 @@ impl Badges {
         title: String,
         status: StatusIndicator,
     ) -> Result<(), ChatKitError> {
-        let task = Task {
+        let task = WorkflowTask {
             status_indicator: status,
-            kind: TaskKind::Custom {
+            kind: WorkflowTaskKind::Custom {
                 title: Some(title),
                 icon: Some("check".into()),
                 content: None,

@@ -7,11 +7,15 @@ pub mod widgets;
 #[cfg(feature = "ssr")]
 pub mod error;
 #[cfg(feature = "ssr")]
+mod runs;
+#[cfg(feature = "ssr")]
 pub mod scripted;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+mod stream;
 
 #[cfg(feature = "ssr")]
 pub use error::ChatKitError;

@@ -111,9 +111,9 @@ impl Responder for ScriptedResponder {
                 Ok(())
             }
             "workflow" => {
-                let step = |s| Task {
+                let step = |s| WorkflowTask {
                     status_indicator: s,
-                    kind: TaskKind::Custom {
+                    kind: WorkflowTaskKind::Custom {
                         title: Some("Step 1".into()),
                         icon: None,
                         content: None,

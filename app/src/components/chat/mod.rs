@@ -617,7 +617,7 @@ fn render_item(
                 .iter()
                 .map(|t| {
                     let (title, state) = match (&t.kind, &t.status_indicator) {
-                        (TaskKind::Custom { title, .. }, s) => {
+                        (WorkflowTaskKind::Custom { title, .. }, s) => {
                             (title.clone().unwrap_or_default(), s.clone())
                         }
                         (_, s) => (String::new(), s.clone()),

@@ -4,27 +4,6 @@
 
 use leptos::prelude::*;
 
-/// Standard base64 (with padding), as `input.transcribe` expects for `audio_base64`.
-pub fn base64(bytes: &[u8]) -> String {
-    const ALPHA: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            out.push(match i <= chunk.len() {
-                true => ALPHA[(n >> (18 - 6 * i) & 63) as usize] as char,
-                false => '=',
-            });
-        }
-    }
-    out
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Mic {
     Idle,
@@ -88,7 +67,7 @@ mod browser {
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
-    use super::{base64, Mic};
+    use super::Mic;
     use crate::chatkit::types::{ChatKitRequest, TranscribeParams};
     use crate::components::chat::client;
 
@@ -225,10 +204,7 @@ mod browser {
             let Some(token) = (self.token)() else {
                 return self.on_error.run("Please sign in again.".into());
             };
-            let req = ChatKitRequest::Transcribe(TranscribeParams {
-                audio_base64: base64(&bytes),
-                mime_type: mime,
-            });
+            let req = ChatKitRequest::Transcribe(TranscribeParams::new(&bytes, mime));
             match client::request_json::<serde_json::Value>(&token, &req).await {
                 Ok(v) => match v["text"].as_str().filter(|t| !t.trim().is_empty()) {
                     Some(text) => self.on_text.run(text.to_string()),
@@ -237,19 +213,5 @@ mod browser {
                 Err(e) => self.on_error.run(e.to_string()),
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base64;
-
-    #[test]
-    fn base64_matches_the_standard_alphabet_and_padding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"\xff\xfe\x00speech"), "//4Ac3BlZWNo");
     }
 }
