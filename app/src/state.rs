@@ -8,6 +8,7 @@ use std::time::Duration;
 use leptos::config::LeptosOptions;
 
 use crate::agent::openai::{LlmSettings, OpenAiCompatible};
+use crate::agent::task_assistant::TaskAssistant;
 use crate::agent::transcribe::{TranscribeSettings, Transcriber};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
 use crate::attachments::DiskAttachments;
@@ -165,7 +166,7 @@ impl AppState {
         db: Db,
         model: Arc<dyn Model>,
     ) -> AppState {
-        let mut agent = Agent::new(db.clone(), model);
+        let mut agent = Agent::new(model, TaskAssistant::new(db.clone()));
         agent.turn_timeout = config.llm_timeout;
         agent.transcriber = config.transcription.clone().map(Transcriber::new);
         Self::with_agent(config, leptos_options, db, agent)

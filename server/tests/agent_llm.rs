@@ -5,6 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use app::agent::task_assistant::TaskAssistant;
 use app::agent::{title_from, Agent};
 use app::tasks::model::{NewTask, Priority};
 use common::llm::*;
@@ -575,7 +576,7 @@ async fn a_slow_model_times_out_with_a_retryable_error() {
     let llm = ScriptedLlm::start().await;
     let model = llm.model();
     let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(db, model);
+        let mut agent = Agent::new(model, TaskAssistant::new(db));
         agent.turn_timeout = Duration::from_millis(700);
         agent
     })
@@ -726,7 +727,7 @@ async fn a_tripped_input_guardrail_answers_without_asking_the_model() {
     let llm = ScriptedLlm::start().await;
     let model = llm.model();
     let app = spawn_app_with_agent(|db| {
-        Agent::new(db, model).with_guardrail(|text: &str| {
+        Agent::new(model, TaskAssistant::new(db)).with_guardrail(|text: &str| {
             text.to_lowercase()
                 .contains("password")
                 .then(|| "I can't help with passwords; I only manage tasks.".to_string())
@@ -768,7 +769,7 @@ async fn a_model_slow_to_start_sends_progress_updates_until_it_answers() {
     let llm = ScriptedLlm::start().await;
     let model = llm.model();
     let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(db, model);
+        let mut agent = Agent::new(model, TaskAssistant::new(db));
         agent.progress_every = Duration::from_millis(250);
         agent
     })

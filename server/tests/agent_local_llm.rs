@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::agent::openai::{LlmSettings, OpenAiCompatible};
+use app::agent::task_assistant::TaskAssistant;
 use app::agent::Agent;
 use common::*;
 
@@ -25,7 +26,7 @@ async fn a_real_local_model_adds_a_task() {
         model: "local".into(),
     }));
     let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(db, model);
+        let mut agent = Agent::new(model, TaskAssistant::new(db));
         // A 0.5 B model on two cores takes 2–10 s per call.
         agent.turn_timeout = Duration::from_secs(120);
         agent

@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::tasks::model::{StatusFilter, TaskFilter};
+use app::tasks::model::{StatusFilter, TaskFilter, TaskPatch};
 use common::*;
 use serde_json::{json, Value};
 
@@ -258,4 +258,34 @@ async fn a_widget_action_cannot_reach_another_users_task() {
         .expect("an error event");
     assert!(error.to_string().contains("task_id"), "{error}");
     assert_eq!(open_titles(&app, &user).await, vec!["mine"]);
+}
+
+#[tokio::test]
+async fn a_delete_past_the_longest_listing_still_waits_for_confirm() {
+    let app = spawn_app().await;
+    let (user, token) = app.user().await;
+    // Done, so listed after 100 open tasks: past what one `list_tasks` call returns.
+    let id = task_titled(&app.state.db, &user, "buy groceries").await;
+    let done = TaskPatch {
+        completed: Some(true),
+        ..Default::default()
+    };
+    app.state.db.update_task(&user, id, done).await.unwrap();
+    for n in 0..100 {
+        task_titled(&app.state.db, &user, &format!("chore {n}")).await;
+    }
+    let (thread, _) = app.create_thread(&token, "show done tasks").await;
+    let events = say(&app, &token, &thread, "delete the first one").await;
+    let cards = widgets(&events);
+    assert_eq!(cards.len(), 1, "{events:?}");
+    let card = &cards[0]["widget"];
+    assert_eq!(
+        card["confirm"]["action"]["payload"]["task_id"], id,
+        "{card}"
+    );
+    assert!(card.to_string().contains(&format!("(#{id})")), "{card}");
+    assert!(
+        app.state.db.task(&user, id).await.is_ok(),
+        "not deleted yet"
+    );
 }

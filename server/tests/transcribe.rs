@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::agent::offline::OfflineAssistant;
+use app::agent::task_assistant::TaskAssistant;
 use app::agent::transcribe::{TranscribeSettings, Transcriber};
 use app::agent::Agent;
 use app::chatkit::types::TranscribeParams;
@@ -25,7 +26,7 @@ fn transcribe(audio: &[u8], mime: &str) -> Value {
 async fn app_with(url: &str) -> TestApp {
     let url = url.to_string();
     spawn_app_with_agent(move |db| {
-        let mut agent = Agent::new(db, Arc::new(OfflineAssistant));
+        let mut agent = Agent::new(Arc::new(OfflineAssistant), TaskAssistant::new(db));
         agent.transcriber = Some(Transcriber::new(TranscribeSettings {
             base_url: url,
             api_key: Some("test-key".into()),

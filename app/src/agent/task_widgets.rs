@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::offline::{is_yes, language, normalize, Lang};
+use super::language::{is_yes, language, normalize, Lang};
 use crate::chatkit::types::*;
 use crate::chatkit::widgets::*;
 use crate::chatkit::{ChatKitError, ThreadStream};
@@ -158,15 +158,15 @@ pub fn list_card(tasks: &[Task], user_text: &str) -> Value {
 }
 
 /// Confirm/Cancel (the card's own action buttons) for a delete the user's words did not make
-/// certain.
-pub fn confirm_card(t: &Task, user_text: &str) -> Value {
+/// certain; `title` is empty when the lookup could not tell it.
+pub fn confirm_card(id: i64, title: &str, user_text: &str) -> Value {
     let w = Words::for_message(user_text);
     Card::new()
         .size(CardSize::Sm)
         .child(Title::new(w.delete_question()).size(TitleSize::Sm))
-        .child(Text::new(format!("{} (#{})", t.title, t.id)))
-        .confirm(w.confirm(), action(DELETE, t.id))
-        .cancel(w.cancel(), action(KEEP, t.id))
+        .child(Text::new(format!("{title} (#{id})").trim_start()))
+        .confirm(w.confirm(), action(DELETE, id))
+        .cancel(w.cancel(), action(KEEP, id))
         .into()
 }
 
@@ -177,15 +177,15 @@ fn answered_card(line: String) -> Value {
 
 /// Whether the user's words leave no doubt which task to delete: its id ("delete task 3",
 /// "#3", Urdu digits too), its whole title, or a "yes" to a question that named it.
-pub fn explicit_delete(user_text: &str, previous_answer: &str, task: &Task) -> bool {
+pub fn explicit_delete(user_text: &str, previous_answer: &str, id: i64, title: &str) -> bool {
     let said = normalize(user_text);
-    let id = task.id.to_string();
+    let id_text = id.to_string();
     let names_id = said
         .split(|c: char| !c.is_alphanumeric())
-        .any(|word| word == id);
-    let title = normalize(&task.title);
+        .any(|word| word == id_text);
+    let title = normalize(title);
     let names_title = title.chars().count() >= 3 && said.contains(&title);
-    let confirms = is_yes(user_text) && previous_answer.contains(&format!("(#{})", task.id));
+    let confirms = is_yes(user_text) && previous_answer.contains(&format!("(#{id})"));
     names_id || names_title || confirms
 }
 
@@ -322,16 +322,17 @@ mod tests {
 
     #[test]
     fn only_clear_words_delete_without_asking() {
-        let t = task(3, "buy groceries");
-        assert!(explicit_delete("delete task 3", "", &t));
-        assert!(explicit_delete("delete #3", "", &t));
-        assert!(explicit_delete("ٹاسک ۳ حذف کرو", "", &t));
-        assert!(explicit_delete("please delete Buy Groceries", "", &t));
-        assert!(explicit_delete("yes", "Delete **buy groceries** (#3)?", &t));
-        assert!(!explicit_delete("delete the groceries", "", &t));
-        assert!(!explicit_delete("delete task 33", "", &t));
-        assert!(!explicit_delete("yes", "Delete **milk** (#4)?", &t));
-        assert!(!explicit_delete("delete the second one", "", &t));
+        let t = (3, "buy groceries");
+        let explicit = |said: &str, before: &str| explicit_delete(said, before, t.0, t.1);
+        assert!(explicit("delete task 3", ""));
+        assert!(explicit("delete #3", ""));
+        assert!(explicit("ٹاسک ۳ حذف کرو", ""));
+        assert!(explicit("please delete Buy Groceries", ""));
+        assert!(explicit("yes", "Delete **buy groceries** (#3)?"));
+        assert!(!explicit("delete the groceries", ""));
+        assert!(!explicit("delete task 33", ""));
+        assert!(!explicit("yes", "Delete **milk** (#4)?"));
+        assert!(!explicit("delete the second one", ""));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use app::agent::task_assistant::TaskAssistant;
 use app::agent::{offline::OfflineAssistant, Agent, Model};
 use app::chatkit::store::new_id;
 use app::state::{AppState, Config};
@@ -63,7 +64,7 @@ pub async fn spawn_app() -> TestApp {
 /// The app with the conformance fixture (`ScriptedResponder`) answering chat requests.
 pub async fn spawn_app_scripted() -> TestApp {
     spawn_app_inner(
-        |db| Agent::new(db, Arc::new(OfflineAssistant)),
+        |db| Agent::new(Arc::new(OfflineAssistant), TaskAssistant::new(db)),
         Some(Arc::new(app::chatkit::scripted::ScriptedResponder)),
         |_| {},
     )
@@ -71,7 +72,7 @@ pub async fn spawn_app_scripted() -> TestApp {
 }
 
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
-    spawn_app_inner(|db| Agent::new(db, model), None, |_| {}).await
+    spawn_app_inner(|db| Agent::new(model, TaskAssistant::new(db)), None, |_| {}).await
 }
 
 /// A server around an agent built here (guardrails, limits, agents).
@@ -84,7 +85,7 @@ pub async fn spawn_app_configured(
     model: Arc<dyn Model>,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
-    spawn_app_inner(|db| Agent::new(db, model), None, adjust).await
+    spawn_app_inner(|db| Agent::new(model, TaskAssistant::new(db)), None, adjust).await
 }
 
 async fn spawn_app_inner(

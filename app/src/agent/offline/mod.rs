@@ -11,8 +11,9 @@ use chrono::{DateTime, Utc};
 use futures::stream;
 use serde_json::{json, Value};
 
+use super::language::{language, normalize, Lang};
 use super::{ChatMessage, Model, ModelError, ModelEvent, ModelRequest, ModelStream, ToolCall};
-pub use lexicon::{is_yes, language, normalize, Changes, Intent, Lang, TaskRef};
+pub use lexicon::{Changes, Intent, TaskRef};
 
 /// Reads one user message (normalized first).
 pub fn parse(text: &str, now: DateTime<Utc>) -> Intent {

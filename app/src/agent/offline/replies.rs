@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::lexicon::Lang;
+use crate::agent::language::Lang;
 
 /// Markers of the two questions the assistant asks, one per language.
 pub const CONFIRM_MARKERS: &[&str] =
