@@ -61,6 +61,15 @@ fn weekday(w: &str) -> Option<Weekday> {
     })
 }
 
+/// Farthest a spoken "in N days" reaches; past it (or below zero) the words are no date.
+pub const MAX_DAYS_AHEAD: i64 = 100 * 366;
+
+/// `today + days`, checked: a number from the user's text can be anything.
+fn days_after(today: NaiveDate, days: Option<i64>) -> Option<NaiveDate> {
+    let days = days.filter(|d| (0..=MAX_DAYS_AHEAD).contains(d))?;
+    today.checked_add_signed(Duration::days(days))
+}
+
 fn next_weekday(today: NaiveDate, w: Weekday) -> NaiveDate {
     let ahead =
         (w.num_days_from_monday() as i64 - today.weekday().num_days_from_monday() as i64 + 7) % 7;
@@ -80,15 +89,16 @@ pub fn take_due(text: &str, now: DateTime<Utc>) -> (String, Option<String>) {
                 Some((2, today + Duration::days(7)))
             }
             ["in", n, unit, ..] if n.parse::<i64>().is_ok() => {
-                let n = n.parse::<i64>().unwrap_or(0);
-                match *unit {
-                    "day" | "days" => Some((3, today + Duration::days(n))),
-                    "week" | "weeks" => Some((3, today + Duration::days(7 * n))),
+                let n = n.parse::<i64>().ok();
+                let days = match *unit {
+                    "day" | "days" => n,
+                    "week" | "weeks" => n.and_then(|n| n.checked_mul(7)),
                     _ => None,
-                }
+                };
+                days_after(today, days).map(|d| (3, d))
             }
-            [n, "din", "baad", ..] | [n, "دن", "بعد", ..] if n.parse::<i64>().is_ok() => {
-                Some((3, today + Duration::days(n.parse::<i64>().unwrap_or(0))))
+            [n, "din", "baad", ..] | [n, "دن", "بعد", ..] => {
+                days_after(today, n.parse::<i64>().ok()).map(|d| (3, d))
             }
             ["next", d, ..] | ["this", d, ..] if weekday(d).is_some() => {
                 Some((2, next_weekday(today, weekday(d).expect("checked"))))

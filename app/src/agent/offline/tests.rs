@@ -396,6 +396,31 @@ fn utterances_become_the_expected_tool_calls() {
 }
 
 #[test]
+fn day_counts_past_a_century_are_no_date_and_never_panic() {
+    for text in [
+        "add water the garden in 99999999 days",
+        "add water the garden in 9223372036854775807 weeks",
+        "add water the garden in -3 days",
+        "add water the garden 99999999999 din baad",
+    ] {
+        let got = calls(&plan(&after_listing(text), now()));
+        assert_eq!(got.len(), 1, "{text}: {got:?}");
+        assert_eq!(got[0].0, "add_task", "{text}");
+        assert!(got[0].1.get("due").is_none(), "{text}: {got:?}");
+    }
+    let edge =
+        (now().date_naive() + chrono::Duration::days(lexicon::MAX_DAYS_AHEAD)).format("%Y-%m-%d");
+    let got = calls(&plan(
+        &after_listing(&format!(
+            "add water the garden in {} days",
+            lexicon::MAX_DAYS_AHEAD
+        )),
+        now(),
+    ));
+    assert_eq!(got[0].1["due"], json!(edge.to_string()));
+}
+
+#[test]
 fn replies_are_in_the_language_of_the_message() {
     assert_eq!(language("دودھ خریدنا شامل کرو"), Lang::Urdu);
     assert_eq!(language("meri tasks dikhao"), Lang::RomanUrdu);
