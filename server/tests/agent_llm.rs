@@ -100,12 +100,7 @@ fn tool_names(request: &Value) -> Vec<String> {
 
 /// The visible items of a thread as stored, by type.
 async fn stored_items(app: &TestApp, token: &str, thread_id: &str) -> Vec<Value> {
-    let r = app
-        .post(
-            token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
-        )
-        .await;
+    let r = app.get_thread(token, thread_id).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()["items"]["data"].as_array().unwrap().clone()
 }
@@ -676,7 +671,7 @@ async fn a_later_message_sends_the_earlier_exchange_as_history() {
     let (thread_id, _) = app.create_thread(&token, "hi there").await;
     llm.push(text_reply("Sure."));
     let r = app
-        .post(&token, json!({"type":"threads.add_user_message","params":{"thread_id":thread_id,"input":{"content":[{"type":"input_text","text":"and now?"}],"attachments":[],"inference_options":{}}}}))
+        .post(&token, req::add_message(&thread_id, "and now?"))
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(final_text(&r.events()), "Sure.");
@@ -754,13 +749,7 @@ async fn a_tripped_input_guardrail_answers_without_asking_the_model() {
 #[tokio::test]
 async fn health_names_the_openai_compatible_model() {
     let (app, _llm, _, _) = setup().await;
-    let r = app
-        .http
-        .get(app.url("/api/chatkit/health"))
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
+    let body = app.get("/api/chatkit/health", None).await.json();
     assert_eq!(body["agent"], "openai-compatible:scripted-model");
 }
 
@@ -798,7 +787,7 @@ async fn a_model_slow_to_start_sends_progress_updates_until_it_answers() {
 async fn the_interface_language_reaches_the_model_as_a_hint() {
     let (app, llm, _, token) = setup().await;
     llm.push(text_reply("ٹھیک ہے"));
-    let body = json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"?"}],"attachments":[],"inference_options":{}}}});
+    let body = req::create("?");
     let res = app
         .http
         .post(app.url("/api/chatkit"))

@@ -34,14 +34,6 @@ fn form(file_name: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
     body
 }
 
-fn create_body(name: &str, size: i64, mime: &str) -> Value {
-    json!({"type": "attachments.create", "params": {"name": name, "size": size, "mime_type": mime}})
-}
-
-fn message(text: &str, attachments: &[&str]) -> Value {
-    json!({"content": [{"type": "input_text", "text": text}], "attachments": attachments, "inference_options": {}})
-}
-
 trait AttachmentApi {
     async fn create(&self, token: &str, name: &str, size: i64, mime: &str) -> Reply;
     async fn create_ok(&self, token: &str, name: &str, size: i64, mime: &str) -> Value;
@@ -53,7 +45,8 @@ trait AttachmentApi {
 
 impl AttachmentApi for TestApp {
     async fn create(&self, token: &str, name: &str, size: i64, mime: &str) -> Reply {
-        self.post(token, create_body(name, size, mime)).await
+        self.post(token, req::create_attachment(name, size, mime))
+            .await
     }
 
     async fn create_ok(&self, token: &str, name: &str, size: i64, mime: &str) -> Value {
@@ -91,11 +84,7 @@ impl AttachmentApi for TestApp {
     }
 
     async fn delete(&self, token: &str, id: &str) -> Reply {
-        self.post(
-            token,
-            json!({"type": "attachments.delete", "params": {"attachment_id": id}}),
-        )
-        .await
+        self.post(token, req::delete_attachment(id)).await
     }
 }
 
@@ -202,10 +191,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     assert_eq!(res.status(), 200);
 
     let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("add buy milk", &[&id])}}),
-        )
+        .post(&token, req::create_with("add buy milk", &[&id]))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let events = r.events();
@@ -213,12 +199,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     let embedded = json!({"id": id, "name": "pixel.png", "mime_type": "image/png", "thread_id": thread_id, "type": "image", "preview_url": preview_url});
     assert_eq!(events[1]["item"]["attachments"], json!([embedded]));
 
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.get_by_id", "params": {"thread_id": thread_id}}),
-        )
-        .await;
+    let r = app.get_thread(&token, &thread_id).await;
     let thread = r.json();
     let user_item = &thread["items"]["data"][0];
     assert_eq!(user_item["type"], "user_message");
@@ -417,16 +398,11 @@ async fn another_users_attachment_is_not_found_anywhere_and_nothing_names_it() {
     let r = app.delete(&bob, &id).await;
     assert_eq!(r.status, 404);
     assert!(!r.body.contains(&id), "{}", r.body);
-    let r = app
-        .post(
-            &bob,
-            json!({"type": "threads.create", "params": {"input": message("mine now", &[&id])}}),
-        )
-        .await;
+    let r = app.post(&bob, req::create_with("mine now", &[&id])).await;
     assert_eq!(r.status, 404);
     assert!(!r.body.contains(&id), "{}", r.body);
     let threads = app
-        .post(&bob, json!({"type": "threads.list", "params": {}}))
+        .post(&bob, req::list_threads(Default::default()))
         .await
         .json();
     assert_eq!(threads["data"], json!([]), "no thread was left behind");
@@ -451,7 +427,10 @@ async fn without_credentials_the_byte_routes_answer_401() {
     );
     assert_eq!(app.preview(None, &id).await.status(), 401);
     let r = app
-        .post_raw(None, &create_body("a.txt", 1, "text/plain").to_string())
+        .post_raw(
+            None,
+            &req::create_attachment("a.txt", 1, "text/plain").to_string(),
+        )
         .await;
     assert_eq!(r.status, 401);
 }
@@ -470,10 +449,7 @@ async fn unknown_ids_are_404() {
         assert_eq!(app.delete(&token, id).await.status, 404, "{id}");
     }
     let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("x", &["atc_00000000"])}}),
-        )
+        .post(&token, req::create_with("x", &["atc_00000000"]))
         .await;
     assert_eq!(r.status, 404, "{}", r.body);
 }
@@ -486,12 +462,7 @@ async fn a_message_needs_uploaded_bytes_and_a_second_upload_is_409() {
         &app.create_ok(&token, "pixel.png", PNG.len() as i64, "image/png")
             .await,
     );
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("look", &[&id])}}),
-        )
-        .await;
+    let r = app.post(&token, req::create_with("look", &[&id])).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.body.contains("not been uploaded"), "{}", r.body);
 
@@ -500,19 +471,9 @@ async fn a_message_needs_uploaded_bytes_and_a_second_upload_is_409() {
     assert_eq!(r.status, 409, "{}", r.body);
 
     // An attachment-only message is fine; it then belongs to that conversation.
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("", &[&id])}}),
-        )
-        .await;
+    let r = app.post(&token, req::create_with("", &[&id])).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("again", &[&id])}}),
-        )
-        .await;
+    let r = app.post(&token, req::create_with("again", &[&id])).await;
     assert_eq!(r.status, 409, "{}", r.body);
 }
 
@@ -527,10 +488,7 @@ async fn deleting_a_thread_deletes_its_attachment_bytes() {
     assert_eq!(app.upload_path(Some(&token), &id, PNG).await.status, 200);
     let (thread_id, _) = {
         let r = app
-            .post(
-                &token,
-                json!({"type": "threads.create", "params": {"input": message("keep this", &[&id])}}),
-            )
+            .post(&token, req::create_with("keep this", &[&id]))
             .await;
         let events = r.events();
         (
@@ -539,12 +497,7 @@ async fn deleting_a_thread_deletes_its_attachment_bytes() {
         )
     };
     assert!(stored(&app, &user_id, &id).exists());
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.delete", "params": {"thread_id": thread_id}}),
-        )
-        .await;
+    let r = app.post(&token, req::delete_thread(&thread_id)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(!stored(&app, &user_id, &id).exists());
     assert_eq!(app.preview(Some(&token), &id).await.status(), 404);
@@ -563,10 +516,7 @@ async fn the_model_is_told_of_attachments_by_name_and_type() {
     );
     assert_eq!(app.upload_path(Some(&token), &id, pdf).await.status, 200);
     let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("what is this?", &[&id])}}),
-        )
+        .post(&token, req::create_with("what is this?", &[&id]))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.events();
@@ -599,12 +549,7 @@ async fn the_sweep_deletes_attachments_nobody_sent_and_keeps_sent_and_newer_ones
     };
     let abandoned = upload("abandoned.png").await;
     let sent = upload("sent.png").await;
-    let r = app
-        .post(
-            &token,
-            json!({"type": "threads.create", "params": {"input": message("look", &[&sent])}}),
-        )
-        .await;
+    let r = app.post(&token, req::create_with("look", &[&sent])).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let cutoff = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;

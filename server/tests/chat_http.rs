@@ -81,12 +81,7 @@ async fn threads_create_streams_the_turn_and_stores_the_task() {
     );
 
     // Reload: the thread comes back with its visible items, oldest first.
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
-        )
-        .await;
+    let r = app.get_thread(&token, thread_id).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.content_type, "application/json");
     let thread = r.json();
@@ -107,7 +102,7 @@ async fn a_second_message_continues_the_thread() {
     let (_, token) = app.user().await;
     let (thread_id, _) = app.create_thread(&token, "add call mom").await;
     let r = app
-        .post(&token, json!({"type":"threads.add_user_message","params":{"thread_id":thread_id,"input":{"content":[{"type":"input_text","text":"what's left?"}],"attachments":[],"inference_options":{}}}}))
+        .post(&token, req::add_message(&thread_id, "what's left?"))
         .await;
     let events = r.events();
     assert_eq!(types(&events)[0], "thread.item.done:user_message");
@@ -132,7 +127,7 @@ async fn a_second_message_continues_the_thread() {
 #[tokio::test]
 async fn requests_without_a_valid_token_are_refused_with_nothing_done() {
     let app = spawn_app().await;
-    let body = r#"{"type":"threads.list","params":{}}"#;
+    let body = &req::list_threads(Default::default()).to_string();
     let r = app.post_raw(None, body).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"]["code"], "unauthorized");
@@ -169,14 +164,12 @@ async fn bad_bodies_get_clear_errors() {
         .post_raw(Some(&token), r#"{"type":"threads.get_by_id","params":{}}"#)
         .await;
     assert_eq!(r.status, 422);
-    let empty = json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"   "}],"attachments":[],"inference_options":{}}}});
-    assert_eq!(app.post(&token, empty).await.status, 422);
+    assert_eq!(app.post(&token, req::create("   ")).await.status, 422);
     let huge = "x".repeat(16_001);
-    let big = json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":huge}],"attachments":[],"inference_options":{}}}});
-    let r = app.post(&token, big).await;
+    let r = app.post(&token, req::create(&huge)).await;
     assert_eq!(r.status, 413);
     let listed = app
-        .post(&token, json!({"type":"threads.list","params":{}}))
+        .post(&token, req::list_threads(Default::default()))
         .await
         .json();
     assert_eq!(
@@ -193,22 +186,17 @@ async fn another_users_thread_is_not_found() {
     let (_, bob) = app.user().await;
     let (thread_id, _) = app.create_thread(&alice, "add secret plan").await;
     for body in [
-        json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
-        json!({"type":"items.list","params":{"thread_id":thread_id}}),
-        json!({"type":"threads.update","params":{"thread_id":thread_id,"title":"mine now"}}),
-        json!({"type":"threads.delete","params":{"thread_id":thread_id}}),
-        json!({"type":"threads.add_user_message","params":{"thread_id":thread_id,"input":{"content":[{"type":"input_text","text":"hi"}],"attachments":[],"inference_options":{}}}}),
+        req::get_thread(&thread_id),
+        req::list_items(&thread_id),
+        req::update_thread(&thread_id, "mine now"),
+        req::delete_thread(&thread_id),
+        req::add_message(&thread_id, "hi"),
     ] {
         let r = app.post(&bob, body.clone()).await;
         assert_eq!(r.status, 404, "{body}: {}", r.body);
         assert!(!r.body.contains("secret"), "nothing leaks: {}", r.body);
     }
-    let r = app
-        .post(
-            &alice,
-            json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
-        )
-        .await;
+    let r = app.get_thread(&alice, &thread_id).await;
     assert_eq!(r.status, 200);
     assert_eq!(
         r.json()["title"],
@@ -220,14 +208,9 @@ async fn another_users_thread_is_not_found() {
 #[tokio::test]
 async fn health_names_the_database_agent_and_version() {
     let app = spawn_app().await;
-    let res = app
-        .http
-        .get(app.url("/api/chatkit/health"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let res = app.get("/api/chatkit/health", None).await;
+    assert_eq!(res.status, 200);
+    let body = res.json();
     let expected_db = if std::env::var("TEST_DATABASE_URL")
         .map(|u| u.starts_with("postgres"))
         .unwrap_or(false)

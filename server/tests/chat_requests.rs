@@ -3,6 +3,7 @@
 
 mod common;
 
+use app::chatkit::types::{FeedbackKind, ListParams, Order};
 use common::*;
 use serde_json::{json, Value};
 
@@ -19,12 +20,7 @@ fn items(thread: &Value) -> Vec<(String, String)> {
 }
 
 async fn get(app: &TestApp, token: &str, tid: &str) -> Value {
-    let r = app
-        .post(
-            token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
-        )
-        .await;
+    let r = app.get_thread(token, tid).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()
 }
@@ -35,12 +31,7 @@ async fn retry_after_an_item_drops_what_followed_and_answers_again() {
     let (_, token) = app.user().await;
     let (_, mallory) = app.user().await;
     let (tid, _) = app.create_thread(&token, "one").await;
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.add_user_message","params":{"thread_id":tid,"input":{"content":[{"type":"input_text","text":"two"}],"attachments":[],"inference_options":{}}}}),
-        )
-        .await;
+    let r = app.post(&token, req::add_message(&tid, "two")).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let before = items(&get(&app, &token, &tid).await);
     let texts: Vec<&str> = before.iter().map(|(_, t)| t.as_str()).collect();
@@ -48,28 +39,13 @@ async fn retry_after_an_item_drops_what_followed_and_answers_again() {
     let (first_user, first_answer) = (&before[0].0, &before[1].0);
 
     // Only a user message can be retried; another user's ids are not found.
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.retry_after_item","params":{"thread_id":tid,"item_id":first_answer}}),
-        )
-        .await;
+    let r = app.post(&token, req::retry_after(&tid, first_answer)).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    let r = app
-        .post(
-            &mallory,
-            json!({"type":"threads.retry_after_item","params":{"thread_id":tid,"item_id":first_user}}),
-        )
-        .await;
+    let r = app.post(&mallory, req::retry_after(&tid, first_user)).await;
     assert_eq!(r.status, 404, "{}", r.body);
     assert!(!r.body.contains("You said"));
 
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.retry_after_item","params":{"thread_id":tid,"item_id":first_user}}),
-        )
-        .await;
+    let r = app.post(&token, req::retry_after(&tid, first_user)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     let streamed = types(&r.events());
     assert!(
@@ -92,11 +68,15 @@ async fn feedback_is_stored_per_item_and_the_last_rating_counts() {
     let (other_tid, _) = app.create_thread(&token, "elsewhere").await;
     let list = items(&get(&app, &token, &tid).await);
     let answer = list[1].0.clone();
-    let feedback = |thread: &str, kind: &str| json!({"type":"items.feedback","params":{"thread_id":thread,"item_ids":[answer],"kind":kind}});
+    let feedback = |thread: &str, kind| req::feedback(thread, &[&answer], kind);
 
-    let r = app.post(&token, feedback(&tid, "positive")).await;
+    let r = app
+        .post(&token, feedback(&tid, FeedbackKind::Positive))
+        .await;
     assert_eq!((r.status, r.json()), (200, json!({})));
-    let r = app.post(&token, feedback(&tid, "negative")).await;
+    let r = app
+        .post(&token, feedback(&tid, FeedbackKind::Negative))
+        .await;
     assert_eq!((r.status, r.json()), (200, json!({})));
     assert_eq!(
         app.state.db.feedback(&user, &tid).await.unwrap(),
@@ -104,11 +84,16 @@ async fn feedback_is_stored_per_item_and_the_last_rating_counts() {
     );
 
     // The item is not in that thread; the thread is not Mallory's; "meh" is no kind.
-    let r = app.post(&token, feedback(&other_tid, "positive")).await;
+    let r = app
+        .post(&token, feedback(&other_tid, FeedbackKind::Positive))
+        .await;
     assert_eq!(r.status, 404, "{}", r.body);
-    let r = app.post(&mallory, feedback(&tid, "positive")).await;
+    let r = app
+        .post(&mallory, feedback(&tid, FeedbackKind::Positive))
+        .await;
     assert_eq!(r.status, 404, "{}", r.body);
-    let r = app.post(&token, feedback(&tid, "meh")).await;
+    let meh = json!({"type":"items.feedback","params":{"thread_id":tid,"item_ids":[answer],"kind":"meh"}});
+    let r = app.post(&token, meh).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(app.state.db.feedback(&user, &tid).await.unwrap().len(), 1);
     assert!(app
@@ -124,13 +109,11 @@ async fn feedback_is_stored_per_item_and_the_last_rating_counts() {
 async fn thread_pages_at_their_edges_in_both_orders() {
     let app = spawn_app_scripted().await;
     let (_, token) = app.user().await;
-    let list = |params: Value| {
+    let list = |params: ListParams| {
         let app = &app;
         let token = token.clone();
         async move {
-            let r = app
-                .post(&token, json!({"type":"threads.list","params":params}))
-                .await;
+            let r = app.post(&token, req::list_threads(params)).await;
             assert_eq!(r.status, 200, "{}", r.body);
             r.json()
         }
@@ -144,7 +127,7 @@ async fn thread_pages_at_their_edges_in_both_orders() {
             .collect()
     };
 
-    let empty = list(json!({})).await;
+    let empty = list(ListParams::default()).await;
     assert_eq!(empty["data"], json!([]));
     assert_eq!(empty["has_more"], false);
     assert!(empty.get("after").is_none_or(Value::is_null), "{empty}");
@@ -156,21 +139,33 @@ async fn thread_pages_at_their_edges_in_both_orders() {
     let newest_first: Vec<String> = created.iter().rev().cloned().collect();
 
     // An exact page: everything, and no more.
-    let exact = list(json!({"limit": 3})).await;
+    let exact = list(ListParams {
+        limit: Some(3),
+        ..Default::default()
+    })
+    .await;
     assert_eq!(ids(&exact), newest_first);
     assert_eq!(exact["has_more"], false);
 
-    for (order, expected) in [("desc", newest_first.clone()), ("asc", created.clone())] {
-        let first = list(json!({"limit": 2, "order": order})).await;
-        assert_eq!(ids(&first), expected[..2], "{order}");
+    for (order, expected) in [
+        (Order::Desc, newest_first.clone()),
+        (Order::Asc, created.clone()),
+    ] {
+        let page = |after: Option<&str>| ListParams {
+            limit: Some(2),
+            order,
+            after: after.map(String::from),
+        };
+        let first = list(page(None)).await;
+        assert_eq!(ids(&first), expected[..2], "{order:?}");
         assert_eq!(first["has_more"], true);
         assert_eq!(first["after"], json!(expected[1]));
-        let rest = list(json!({"limit": 2, "order": order, "after": first["after"]})).await;
-        assert_eq!(ids(&rest), expected[2..], "{order}");
+        let rest = list(page(first["after"].as_str())).await;
+        assert_eq!(ids(&rest), expected[2..], "{order:?}");
         assert_eq!(rest["has_more"], false);
         // A cursor at the end: an empty page.
-        let end = list(json!({"limit": 2, "order": order, "after": expected[2]})).await;
-        assert_eq!(ids(&end), Vec::<String>::new(), "{order}");
+        let end = list(page(Some(&expected[2]))).await;
+        assert_eq!(ids(&end), Vec::<String>::new(), "{order:?}");
         assert_eq!(end["has_more"], false);
     }
 }

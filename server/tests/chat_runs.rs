@@ -9,10 +9,6 @@ use app::chatkit::types::{ItemKind, Order};
 use common::*;
 use serde_json::{json, Value};
 
-fn create(text: &str) -> Value {
-    json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":text}],"attachments":[],"inference_options":{}}}})
-}
-
 /// Starts a streaming request and reads until `needle` has arrived; returns what was read and
 /// the still-open response.
 async fn open_until(
@@ -52,27 +48,16 @@ fn thread_id(sse: &str) -> String {
 async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     let app = spawn_app_scripted().await;
     let (user, token) = app.user().await;
-    let (seen, res) = open_until(&app, &token, create("slow"), "Partial").await;
+    let (seen, res) = open_until(&app, &token, req::create("slow"), "Partial").await;
     let tid = thread_id(&seen);
 
-    let r = app
-        .post(
-            &token,
-            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
-        )
-        .await;
+    let r = app.post(&token, req::cancel(&tid)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), json!({"cancelled": true}));
     // The stream ends after the stop, with nothing more sent.
     assert_eq!(read_to_end(res).await, "");
 
-    let thread = app
-        .post(
-            &token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
-        )
-        .await
-        .json();
+    let thread = app.get_thread(&token, &tid).await.json();
     let items = thread["items"]["data"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{thread}");
     assert_eq!(items[1]["type"], "assistant_message");
@@ -95,12 +80,7 @@ async fn stop_keeps_the_partial_answer_and_adds_the_hidden_cancel_note() {
     assert!(last.id.starts_with("shcx_"));
 
     // A second stop finds nothing running.
-    let again = app
-        .post(
-            &token,
-            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
-        )
-        .await;
+    let again = app.post(&token, req::cancel(&tid)).await;
     assert_eq!(again.json(), json!({"cancelled": false}));
 }
 
@@ -109,22 +89,12 @@ async fn another_users_stop_is_not_found_and_the_run_goes_on() {
     let app = spawn_app_scripted().await;
     let (_, token) = app.user().await;
     let (_, mallory) = app.user().await;
-    let (seen, _res) = open_until(&app, &token, create("slow"), "Partial").await;
+    let (seen, _res) = open_until(&app, &token, req::create("slow"), "Partial").await;
     let tid = thread_id(&seen);
-    let r = app
-        .post(
-            &mallory,
-            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
-        )
-        .await;
+    let r = app.post(&mallory, req::cancel(&tid)).await;
     assert_eq!(r.status, 404, "{}", r.body);
     assert!(!r.body.contains(&tid));
-    let mine = app
-        .post(
-            &token,
-            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
-        )
-        .await;
+    let mine = app.post(&token, req::cancel(&tid)).await;
     assert_eq!(mine.json(), json!({"cancelled": true}));
 }
 
@@ -133,19 +103,13 @@ async fn a_dropped_connection_does_not_stop_the_turn() {
     let app = spawn_app_scripted().await;
     let (_, token) = app.user().await;
     // Read only the first frame (thread.created), then hang up.
-    let (seen, res) = open_until(&app, &token, create("workflow"), "thread.created").await;
+    let (seen, res) = open_until(&app, &token, req::create("workflow"), "thread.created").await;
     drop(res);
     let tid = thread_id(&seen);
     let mut last = Value::Null;
     // Generous: the machine may be busy with builds.
     for _ in 0..200 {
-        last = app
-            .post(
-                &token,
-                json!({"type":"threads.get_by_id","params":{"thread_id":tid}}),
-            )
-            .await
-            .json();
+        last = app.get_thread(&token, &tid).await.json();
         if last["items"]["data"].as_array().unwrap().len() == 3 {
             break;
         }
@@ -170,21 +134,17 @@ async fn read_to_end(res: reqwest::Response) -> String {
         .body
 }
 
-fn resume(tid: &str) -> Value {
-    json!({"type":"todokit.threads.resume","params":{"thread_id":tid}})
-}
-
 #[tokio::test]
 async fn a_reloaded_client_reattaches_to_the_run_in_flight() {
     let app = spawn_app_scripted().await;
     let (_, token) = app.user().await;
     // The first tab reads up to the partial answer, then reloads (hangs up).
-    let (seen, res) = open_until(&app, &token, create("paced"), "Partial").await;
+    let (seen, res) = open_until(&app, &token, req::create("paced"), "Partial").await;
     drop(res);
     let tid = thread_id(&seen);
 
     // Re-attached: the turn so far is replayed, then the rest arrives live, then it ends.
-    let (replayed, res) = open_until(&app, &token, resume(&tid), "Partial").await;
+    let (replayed, res) = open_until(&app, &token, req::resume(&tid), "Partial").await;
     assert!(res.headers()["content-type"]
         .to_str()
         .unwrap()
@@ -215,7 +175,7 @@ async fn a_reloaded_client_reattaches_to_the_run_in_flight() {
         .http
         .post(app.url("/api/chatkit"))
         .bearer_auth(&token)
-        .json(&resume(&tid))
+        .json(&req::resume(&tid))
         .send()
         .await
         .unwrap();
@@ -228,20 +188,15 @@ async fn a_resumed_stream_ends_when_the_run_is_stopped_and_others_cannot_resume(
     let app = spawn_app_scripted().await;
     let (_, token) = app.user().await;
     let (_, mallory) = app.user().await;
-    let (seen, _first) = open_until(&app, &token, create("slow"), "Partial").await;
+    let (seen, _first) = open_until(&app, &token, req::create("slow"), "Partial").await;
     let tid = thread_id(&seen);
 
-    let theirs = app.post(&mallory, resume(&tid)).await;
+    let theirs = app.post(&mallory, req::resume(&tid)).await;
     assert_eq!(theirs.status, 404, "{}", theirs.body);
     assert!(!theirs.body.contains("Partial"));
 
-    let (_, res) = open_until(&app, &token, resume(&tid), "Partial").await;
-    let stop = app
-        .post(
-            &token,
-            json!({"type":"todokit.threads.cancel","params":{"thread_id":tid}}),
-        )
-        .await;
+    let (_, res) = open_until(&app, &token, req::resume(&tid), "Partial").await;
+    let stop = app.post(&token, req::cancel(&tid)).await;
     assert_eq!(stop.json(), json!({"cancelled": true}));
     // The re-attached stream closes with the run, with nothing more sent.
     assert_eq!(read_to_end(res).await, "");

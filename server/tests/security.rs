@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use app::agent::offline::OfflineAssistant;
 use app::auth::session::COOKIE_NAME;
+use app::chatkit::types::FeedbackKind;
 use app::tasks::model::{NewTask, TaskFilter};
 use common::*;
 use leptos::server_fn::ServerFn;
@@ -129,7 +130,7 @@ async fn hostile_tokens_get_401_and_nothing_is_done() {
         ),
         ("malformed", Some("eyJhbGciOi.not-base64!.x".into())),
     ];
-    let create = json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"add leaked"}],"attachments":[],"inference_options":{}}}});
+    let create = req::create("add leaked");
     for (name, token) in &cases {
         let r = app.post_raw(token.as_deref(), &create.to_string()).await;
         assert_eq!(r.status, 401, "{name}: {}", r.body);
@@ -175,7 +176,7 @@ async fn hostile_tokens_get_401_and_nothing_is_done() {
     // Within the 60 s leeway an expired token still works.
     let skewed = signed(with("svc-user-1", "exp", json!(now - 30)), s);
     let r = app
-        .post_raw(Some(&skewed), r#"{"type":"threads.list","params":{}}"#)
+        .post(&skewed, req::list_threads(Default::default()))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
@@ -266,8 +267,8 @@ async fn another_users_chat_items_are_not_found() {
     let (thread_id, events) = app.create_thread(&alice, "add secret plan").await;
     let item_id = events[1]["item"]["id"].as_str().unwrap().to_string();
     for body in [
-        json!({"type":"threads.retry_after_item","params":{"thread_id":thread_id,"item_id":item_id}}),
-        json!({"type":"items.feedback","params":{"thread_id":thread_id,"item_ids":[item_id],"kind":"positive"}}),
+        req::retry_after(&thread_id, &item_id),
+        req::feedback(&thread_id, &[&item_id], FeedbackKind::Positive),
     ] {
         let r = app.post(&bob, body.clone()).await;
         assert!(
@@ -289,7 +290,7 @@ async fn chat_turns_are_limited_per_user_and_recover() {
     .await;
     let (_, alice) = app.user().await;
     let (_, bob) = app.user().await;
-    let create = json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":"hello"}],"attachments":[],"inference_options":{}}}});
+    let create = req::create("hello");
     for i in 0..3 {
         let r = app.post(&alice, create.clone()).await;
         assert_eq!(r.status, 200, "turn {i}: {}", r.body);
@@ -316,7 +317,7 @@ async fn chat_turns_are_limited_per_user_and_recover() {
     assert!(body["error"]["message"].as_str().unwrap().contains("wait"));
     // Reads are not turns, and other users have their own allowance.
     let r = app
-        .post(&alice, json!({"type":"threads.list","params":{}}))
+        .post(&alice, req::list_threads(Default::default()))
         .await;
     assert_eq!(r.status, 200);
     assert_eq!(
@@ -684,12 +685,7 @@ async fn sql_looking_text_is_stored_verbatim() {
     );
     let (thread_id, events) = app.create_thread(&token, evil).await;
     assert_eq!(events[1]["item"]["content"][0]["text"], evil.trim());
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":thread_id}}),
-        )
-        .await;
+    let r = app.get_thread(&token, &thread_id).await;
     assert_eq!(r.status, 200);
     assert!(
         app.state.db.user_by_id(&user_id).await.unwrap().is_some(),
@@ -786,7 +782,7 @@ async fn cli_adds_a_user_and_prints_a_working_token() {
     // The token works against a server sharing the secret.
     let app = spawn_app().await;
     let r = app
-        .post_raw(Some(&token), r#"{"type":"threads.list","params":{}}"#)
+        .post(&token, req::list_threads(Default::default()))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let unknown = run(&["token", "--email", "nobody@example.com"], "");

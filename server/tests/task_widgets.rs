@@ -9,22 +9,14 @@ use common::*;
 use serde_json::{json, Value};
 
 async fn say(app: &TestApp, token: &str, thread: &str, text: &str) -> Vec<Value> {
-    let r = app
-        .post(
-            token,
-            json!({"type":"threads.add_user_message","params":{"thread_id":thread,"input":{"content":[{"type":"input_text","text":text}],"attachments":[],"inference_options":{}}}}),
-        )
-        .await;
+    let r = app.post(token, req::add_message(thread, text)).await;
     assert_eq!(r.status, 200, "{}", r.body);
     r.events()
 }
 
 async fn act(app: &TestApp, token: &str, thread: &str, item: &str, action: Value) -> Reply {
-    app.post(
-        token,
-        json!({"type":"threads.custom_action","params":{"thread_id":thread,"item_id":item,"action":action}}),
-    )
-    .await
+    app.post(token, req::custom_action(thread, item, action))
+        .await
 }
 
 /// The widgets a turn finished with.
@@ -139,12 +131,7 @@ async fn a_listing_shows_a_card_whose_done_button_completes_the_task_in_place() 
 
     // The replacement is saved: reopening the thread shows the updated card, and the hidden
     // note for the model stays hidden.
-    let r = app
-        .post(
-            &token,
-            json!({"type":"threads.get_by_id","params":{"thread_id":thread}}),
-        )
-        .await;
+    let r = app.get_thread(&token, &thread).await;
     let items = r.json()["items"]["data"].as_array().unwrap().clone();
     let saved = items.iter().find(|i| i["id"] == item_id).unwrap();
     assert_eq!(buttons(&saved["widget"]).len(), 1);

@@ -20,7 +20,8 @@ use serde_json::{json, Value};
 const AUDIO: &[u8] = b"RIFF0000WAVEfmt audio-bytes-\x00\x01\x02";
 
 fn transcribe(audio: &[u8], mime: &str) -> Value {
-    json!({"type":"input.transcribe","params": TranscribeParams::new(audio, mime)})
+    let p = TranscribeParams::new(audio, mime);
+    req::transcribe(&p.audio_base64, &p.mime_type)
 }
 
 async fn app_with(url: &str) -> TestApp {
@@ -70,15 +71,7 @@ async fn audio_goes_to_the_endpoint_as_multipart_and_its_text_comes_back() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json(), json!({"text": "buy milk tomorrow"}));
     // The health report tells the panel to show its microphone.
-    let health: Value = app
-        .http
-        .get(app.url("/api/chatkit/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = app.get("/api/chatkit/health", None).await.json();
     assert_eq!(health["speech_input"], true);
 
     let uploads = llm.uploads();
@@ -131,11 +124,6 @@ async fn a_failing_or_dead_endpoint_is_a_retryable_503_and_bad_audio_a_422() {
     assert_eq!(r.status, 422, "{}", r.body);
     let r = app.post(&token, transcribe(b"", "audio/wav")).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    let r = app
-        .post(
-            &token,
-            json!({"type":"input.transcribe","params":{"audio_base64":"***","mime_type":"audio/wav"}}),
-        )
-        .await;
+    let r = app.post(&token, req::transcribe("***", "audio/wav")).await;
     assert_eq!(r.status, 422, "{}", r.body);
 }

@@ -1,6 +1,6 @@
 //! The task as users, pages, tools and the store all see it.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(
@@ -204,14 +204,91 @@ pub fn split_tags(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// A date from `<input type="date">` means the end of that day (UTC), so it is "due today"
-/// all day and overdue from the next one. Empty means no due date.
+/// A due date as the tasks page, the chat and MCP clients write it. A plain date
+/// (`<input type="date">`, "2026-01-31") means the end of that day, 23:59:59 UTC, so the task is
+/// "due today" all day and overdue from the next; an RFC 3339 time (without an offset: UTC) is
+/// kept as given. Empty, "none" or "null" mean no due date.
 pub fn parse_due(s: &str) -> Result<Option<DateTime<Utc>>, String> {
     let s = s.trim();
-    if s.is_empty() {
+    if s.is_empty() || s.eq_ignore_ascii_case("none") || s.eq_ignore_ascii_case("null") {
         return Ok(None);
     }
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| Some(d.and_hms_opt(23, 59, 59).expect("valid time").and_utc()))
-        .map_err(|_| format!("'{s}' is not a date (YYYY-MM-DD)"))
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(Some(t.with_timezone(&Utc)));
+    }
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(23, 59, 59).expect("a valid time"))
+        })
+        .map(|t| Some(t.and_utc()))
+        .map_err(|_| format!("due must be a date like 2026-01-31, not '{s}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_bare_date_is_the_end_of_that_day_and_a_time_is_kept() {
+        assert_eq!(
+            parse_due(" 2026-01-31 "),
+            Ok(Some(utc("2026-01-31T23:59:59Z")))
+        );
+        assert_eq!(
+            parse_due("2026-01-31T08:30:00+05:00"),
+            Ok(Some(utc("2026-01-31T03:30:00Z")))
+        );
+        assert_eq!(
+            parse_due("2026-01-31T08:30:00"),
+            Ok(Some(utc("2026-01-31T08:30:00Z")))
+        );
+        for none in ["", "  ", "none", "NULL"] {
+            assert_eq!(parse_due(none), Ok(None), "{none:?}");
+        }
+        assert!(parse_due("31/01/2026")
+            .unwrap_err()
+            .contains("'31/01/2026'"));
+    }
+
+    /// The chat and MCP clients reach tasks through the task tools; they store what the tasks
+    /// page (whose server functions call `parse_due` itself) stores for the same text.
+    #[cfg(feature = "ssr")]
+    #[tokio::test]
+    async fn the_task_tools_store_the_due_date_the_tasks_page_would() {
+        use crate::tools::TaskTools;
+        let dir = std::env::temp_dir().join(format!("todokit-due-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("test.db").display());
+        let db = crate::store::Db::connect(&url).await.unwrap();
+        let user = db.create_user("due@example.com", None, "x").await.unwrap();
+        let tools = TaskTools::new(db, user.id);
+
+        let added = tools
+            .call(
+                "add_task",
+                serde_json::json!({"title": "pay rent", "due": "2026-01-31"}),
+            )
+            .await
+            .unwrap();
+        let due = added.tasks[0].due_at;
+        assert_eq!(due, Some(utc("2026-01-31T23:59:59Z")));
+        assert_eq!(due, parse_due("2026-01-31").unwrap());
+
+        let updated = tools
+            .call(
+                "update_task",
+                serde_json::json!({"task_id": added.tasks[0].id, "due": "2026-02-01T09:15:00Z"}),
+            )
+            .await
+            .unwrap();
+        let due = updated.tasks[0].due_at;
+        assert_eq!(due, Some(utc("2026-02-01T09:15:00Z")));
+        assert_eq!(due, parse_due("2026-02-01T09:15:00Z").unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

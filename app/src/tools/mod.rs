@@ -3,7 +3,7 @@
 
 pub mod mcp;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -123,24 +123,6 @@ fn priority(p: &Option<String>) -> Result<Option<Priority>, ToolError> {
     }
 }
 
-/// Accepts an RFC 3339 time or a plain date (taken as the end of that day, UTC).
-pub fn parse_due(s: &str) -> Result<Option<DateTime<Utc>>, ToolError> {
-    let s = s.trim();
-    if s.is_empty() || s.eq_ignore_ascii_case("none") || s.eq_ignore_ascii_case("null") {
-        return Ok(None);
-    }
-    if let Some(t) = crate::chatkit::types::timestamp::parse(s) {
-        return Ok(Some(t));
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(23, 59, 0))
-        .map(|d| Some(d.and_utc()))
-        .ok_or_else(|| {
-            ToolError::InvalidArguments(format!("due must be a date like 2026-01-31, not '{s}'"))
-        })
-}
-
 fn task_json(t: &Task) -> Value {
     json!({
         "id": t.id,
@@ -226,7 +208,7 @@ impl TaskTools {
                     description: a.description.unwrap_or_default(),
                     priority: priority(&a.priority)?.unwrap_or_default(),
                     due_at: match &a.due {
-                        Some(d) => parse_due(d)?,
+                        Some(d) => parse_due(d).map_err(ToolError::InvalidArguments)?,
                         None => None,
                     },
                     tags: a.tags.unwrap_or_default(),
@@ -315,7 +297,7 @@ impl TaskTools {
                     description: a.description,
                     priority: priority(&a.priority)?,
                     due_at: match &a.due {
-                        Some(d) => Some(parse_due(d)?),
+                        Some(d) => Some(parse_due(d).map_err(ToolError::InvalidArguments)?),
                         None => None,
                     },
                     tags: a.tags,

@@ -1,5 +1,5 @@
 //! Test support: a real server on a loopback port over a real database (a fresh SQLite file,
-//! or the PostgreSQL named by TEST_DATABASE_URL), and raw HTTP helpers.
+//! or the PostgreSQL named by TEST_DATABASE_URL), HTTP helpers and typed ChatKit requests (`req`).
 #![allow(dead_code)]
 
 pub mod llm;
@@ -226,17 +226,156 @@ impl TestApp {
         self.post_raw(Some(token), &body.to_string()).await
     }
 
+    /// `threads.get_by_id`: the thread with its visible items.
+    pub async fn get_thread(&self, token: &str, thread_id: &str) -> Reply {
+        self.post(token, req::get_thread(thread_id)).await
+    }
+
+    /// A GET of `path`, with the bearer token if given, read to its end.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.http.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        Reply::read(req.send().await.unwrap()).await
+    }
+
     /// Creates a thread with one message and returns its id and events.
     pub async fn create_thread(&self, token: &str, text: &str) -> (String, Vec<Value>) {
-        let r = self
-            .post(
-                token,
-                serde_json::json!({"type":"threads.create","params":{"input":{"content":[{"type":"input_text","text":text}],"attachments":[],"inference_options":{}}}}),
-            )
-            .await;
+        let r = self.post(token, req::create(text)).await;
         assert_eq!(r.status, 200, "{}", r.body);
         let events = r.events();
         let id = events[0]["thread"]["id"].as_str().unwrap().to_string();
         (id, events)
+    }
+}
+
+/// Well-formed ChatKit requests, written by the protocol's own types. Tests that send malformed,
+/// unknown or byte-exact requests on purpose write their JSON by hand instead.
+pub mod req {
+    use app::chatkit::types::{
+        Action, AddUserMessageParams, AttachmentIdParams, ChatKitRequest, CreateAttachmentParams,
+        CreateThreadParams, CustomActionParams, FeedbackKind, FeedbackParams, ListItemsParams,
+        ListParams, ThreadIdParams, ThreadItemParams, TranscribeParams, UpdateThreadParams,
+        UserMessageInput,
+    };
+    use serde_json::Value;
+
+    fn json(request: ChatKitRequest) -> Value {
+        serde_json::to_value(request).expect("a request serialises")
+    }
+
+    fn thread(thread_id: &str) -> ThreadIdParams {
+        ThreadIdParams {
+            thread_id: thread_id.into(),
+        }
+    }
+
+    /// `text` with the ids of uploaded attachments.
+    fn message(text: &str, attachments: &[&str]) -> UserMessageInput {
+        UserMessageInput {
+            attachments: attachments.iter().map(|a| a.to_string()).collect(),
+            ..UserMessageInput::text(text)
+        }
+    }
+
+    pub fn create(text: &str) -> Value {
+        create_with(text, &[])
+    }
+
+    /// `threads.create` with a message carrying these attachments.
+    pub fn create_with(text: &str, attachments: &[&str]) -> Value {
+        json(ChatKitRequest::CreateThread(CreateThreadParams {
+            input: message(text, attachments),
+        }))
+    }
+
+    pub fn add_message(thread_id: &str, text: &str) -> Value {
+        json(ChatKitRequest::AddUserMessage(AddUserMessageParams {
+            thread_id: thread_id.into(),
+            input: message(text, &[]),
+        }))
+    }
+
+    pub fn get_thread(thread_id: &str) -> Value {
+        json(ChatKitRequest::GetThread(thread(thread_id)))
+    }
+
+    /// `threads.list`; `Default::default()` for the first page.
+    pub fn list_threads(params: ListParams) -> Value {
+        json(ChatKitRequest::ListThreads(params))
+    }
+
+    pub fn list_items(thread_id: &str) -> Value {
+        json(ChatKitRequest::ListItems(ListItemsParams {
+            thread_id: thread_id.into(),
+            limit: None,
+            order: Default::default(),
+            after: None,
+        }))
+    }
+
+    pub fn update_thread(thread_id: &str, title: &str) -> Value {
+        json(ChatKitRequest::UpdateThread(UpdateThreadParams {
+            thread_id: thread_id.into(),
+            title: title.into(),
+        }))
+    }
+
+    pub fn delete_thread(thread_id: &str) -> Value {
+        json(ChatKitRequest::DeleteThread(thread(thread_id)))
+    }
+
+    pub fn retry_after(thread_id: &str, item_id: &str) -> Value {
+        json(ChatKitRequest::RetryAfterItem(ThreadItemParams {
+            thread_id: thread_id.into(),
+            item_id: item_id.into(),
+        }))
+    }
+
+    pub fn feedback(thread_id: &str, item_ids: &[&str], kind: FeedbackKind) -> Value {
+        json(ChatKitRequest::Feedback(FeedbackParams {
+            thread_id: thread_id.into(),
+            item_ids: item_ids.iter().map(|i| i.to_string()).collect(),
+            kind,
+        }))
+    }
+
+    /// `threads.custom_action` from a widget item, with the action as the widget carries it.
+    pub fn custom_action(thread_id: &str, item_id: &str, action: Value) -> Value {
+        json(ChatKitRequest::CustomAction(CustomActionParams {
+            thread_id: thread_id.into(),
+            item_id: Some(item_id.into()),
+            action: serde_json::from_value::<Action>(action).expect("an action"),
+        }))
+    }
+
+    pub fn cancel(thread_id: &str) -> Value {
+        json(ChatKitRequest::CancelRun(thread(thread_id)))
+    }
+
+    pub fn resume(thread_id: &str) -> Value {
+        json(ChatKitRequest::ResumeRun(thread(thread_id)))
+    }
+
+    pub fn create_attachment(name: &str, size: i64, mime_type: &str) -> Value {
+        json(ChatKitRequest::CreateAttachment(CreateAttachmentParams {
+            name: name.into(),
+            size,
+            mime_type: mime_type.into(),
+        }))
+    }
+
+    pub fn delete_attachment(attachment_id: &str) -> Value {
+        json(ChatKitRequest::DeleteAttachment(AttachmentIdParams {
+            attachment_id: attachment_id.into(),
+        }))
+    }
+
+    pub fn transcribe(audio_base64: &str, mime_type: &str) -> Value {
+        json(ChatKitRequest::Transcribe(TranscribeParams {
+            audio_base64: audio_base64.into(),
+            mime_type: mime_type.into(),
+        }))
     }
 }

@@ -14,6 +14,8 @@ use crate::attachments::{allowed_list, preview_path};
 use crate::auth::use_auth;
 use crate::chatkit::types::*;
 use crate::components::markdown::Markdown;
+use crate::hooks::use_auto_scroll::use_auto_scroll;
+use crate::hooks::use_ime_enter::use_ime_enter;
 use crate::hooks::use_local_storage::use_local_storage;
 use client::ClientError;
 use widget::{FiredAction, WidgetView};
@@ -200,7 +202,8 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
     let input = RwSignal::new(String::new());
     let drafts = RwSignal::new(Vec::<Draft>::new());
     let uploading = move || drafts.with(|d| d.iter().any(|x| !x.ready));
-    let list_ref = NodeRef::<html::Div>::new();
+    // Keep the newest message in view.
+    let list_ref = use_auto_scroll(chat.items);
     let file_ref = NodeRef::<html::Input>::new();
 
     let fail = move |e: ClientError| {
@@ -243,14 +246,6 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         });
     });
 
-    // Keep the newest message in view.
-    Effect::new(move |_| {
-        chat.items.track();
-        if let Some(el) = list_ref.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
-    });
-
     let send = move || {
         let text = input.get_untracked().trim().to_string();
         let sent = drafts.get_untracked();
@@ -288,6 +283,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             }
         });
     };
+    let send_on_enter = use_ime_enter(send);
 
     let pick_files = move |ev: leptos::ev::Event| {
         chat.error.set(None);
@@ -435,12 +431,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                     maxlength="16000"
                     prop:value=move || input.get()
                     on:input=move |ev| input.set(event_target_value(&ev))
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                            ev.prevent_default();
-                            send();
-                        }
-                    }
+                    on:keydown=send_on_enter
                 ></textarea>
                 <speech::SpeechButton
                     token=api_token
