@@ -192,16 +192,15 @@ impl ChatKitServer {
         })
     }
 
-    /// Handles one request body for `user_id`. Errors returned here happen before any response
+    /// Handles one parsed request for `user_id`. Errors returned here happen before any response
     /// byte, so the HTTP layer can answer with their status.
     pub async fn process(
         &self,
-        body: &[u8],
+        request: ChatKitRequest,
         user_id: &str,
         locale: Option<String>,
         origin: Option<String>,
     ) -> Result<ProcessResult, ChatKitError> {
-        let request = ChatKitRequest::parse(body)?;
         let ctx = RespondContext {
             user_id: user_id.to_string(),
             store: self.store.clone(),
@@ -953,8 +952,9 @@ impl ThreadStream {
                     .delete_thread_item(&uid, &self.thread.id, item_id)
                     .await
                 {
-                    Ok(()) | Err(super::store::StoreError::NotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
                 }
             }
             ThreadStreamEvent::ItemReplaced { item } => store.save_item(&uid, item).await?,
