@@ -13,7 +13,8 @@ use crate::agent::transcribe::{TranscribeSettings, Transcriber};
 use crate::agent::{offline::OfflineAssistant, Agent, Model};
 use crate::attachments::DiskAttachments;
 use crate::auth::token::TokenKeys;
-use crate::chatkit::ChatKitServer;
+use crate::chatkit::server::EngineLimits;
+use crate::chatkit::{ChatKitServer, Responder};
 use crate::store::Db;
 
 /// Settings read from the environment (see README); every one has a working default.
@@ -148,14 +149,8 @@ impl AppState {
     }
 
     /// The same state with another `Responder` behind `/api/chatkit` (conformance, tests).
-    pub fn with_responder(mut self, responder: Arc<dyn crate::chatkit::Responder>) -> AppState {
-        let limits = crate::chatkit::server::EngineLimits {
-            max_message_chars: self.config.max_message_chars,
-            ..Default::default()
-        };
-        self.chatkit = ChatKitServer::new(Arc::new(self.db.clone()), responder)
-            .with_limits(limits)
-            .with_attachments(Arc::new(self.attachments.clone()));
+    pub fn with_responder(mut self, responder: Arc<dyn Responder>) -> AppState {
+        self.chatkit = engine(&self.config, &self.db, &self.attachments, responder);
         self
     }
 
@@ -185,14 +180,8 @@ impl AppState {
             config.jwt_audience.clone(),
         );
         let agent = Arc::new(agent);
-        let limits = crate::chatkit::server::EngineLimits {
-            max_message_chars: config.max_message_chars,
-            ..Default::default()
-        };
         let attachments = DiskAttachments::new(&config.data_dir, config.max_attachment_bytes);
-        let chatkit = ChatKitServer::new(Arc::new(db.clone()), agent.clone())
-            .with_limits(limits)
-            .with_attachments(Arc::new(attachments.clone()));
+        let chatkit = engine(&config, &db, &attachments, agent.clone());
         AppState {
             leptos_options,
             config: Arc::new(config),
@@ -203,6 +192,22 @@ impl AppState {
             attachments,
         }
     }
+}
+
+/// The ChatKit engine over the database and attachment files, answering with `responder`.
+fn engine(
+    config: &Config,
+    db: &Db,
+    attachments: &DiskAttachments,
+    responder: Arc<dyn Responder>,
+) -> ChatKitServer {
+    let limits = EngineLimits {
+        max_message_chars: config.max_message_chars,
+        ..Default::default()
+    };
+    ChatKitServer::new(Arc::new(db.clone()), responder)
+        .with_limits(limits)
+        .with_attachments(Arc::new(attachments.clone()))
 }
 
 /// Attachments nobody sent within this long are deleted (bytes and record).
@@ -222,8 +227,9 @@ impl AppState {
         for (user_id, id) in &unsent {
             self.attachments.delete_attachment(user_id, id).await?;
             match self.db.delete_attachment(user_id, id).await {
-                Ok(()) | Err(crate::chatkit::StoreError::NotFound(_)) => {}
-                Err(e) => return Err(e.into()),
+                Ok(()) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(unsent.len())

@@ -1,29 +1,27 @@
 //! JSON/SSE routes: `POST /api/chatkit` (bearer token → engine), the per-user task change feed
-//! and the health report.
+//! and the health report; every refusal is an `ApiError`.
 
 use std::convert::Infallible;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use leptos::prelude::provide_context;
 use serde_json::json;
 
-use app::auth::session::{authenticate, bearer, cookie, AuthError};
 use app::chatkit::types::ChatKitRequest;
 use app::chatkit::{ChatKitError, ProcessResult};
 use app::state::AppState;
-use app::store::User;
+
+use crate::caller::{BearerUser, CurrentUser};
+use crate::error::ApiError;
+use crate::rate_limit::ChatLimiter;
 
 /// Largest request body accepted anywhere (a 16 000-character message is well under it).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
-pub fn error_response(e: &ChatKitError) -> Response {
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(e.body())).into_response()
-}
 
 fn first_language(headers: &HeaderMap) -> Option<String> {
     let v = headers.get(header::ACCEPT_LANGUAGE)?.to_str().ok()?;
@@ -55,22 +53,22 @@ pub fn public_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
-pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(token) = bearer(&headers) else {
-        return error_response(&ChatKitError::unauthorized(AuthError::Missing.to_string()));
-    };
-    let user = match authenticate(&state, &token).await {
-        Ok(u) => u,
-        Err(AuthError::Store) => {
-            return error_response(&ChatKitError::unavailable("account store unavailable"))
-        }
-        Err(e) => return error_response(&ChatKitError::unauthorized(e.to_string())),
-    };
-    let request = match ChatKitRequest::parse(&body) {
-        Ok(r) => r,
-        Err(e) => return error_response(&e.into()),
-    };
-    match state
+/// `POST /api/chatkit`: the bearer token's user, the body parsed once, the turn limit on the
+/// parsed request, then the engine: one JSON answer or an SSE stream.
+pub async fn chatkit(
+    State(state): State<AppState>,
+    Extension(limiter): Extension<ChatLimiter>,
+    BearerUser(user): BearerUser,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ChatKitError::too_large("the request body is too large"),
+        _ => ChatKitError::bad_request(e.body_text()),
+    })?;
+    let request = ChatKitRequest::parse(&body).map_err(ChatKitError::from)?;
+    limiter.admit(&user.id, &request)?;
+    let answer = state
         .chatkit
         .process(
             request,
@@ -78,9 +76,9 @@ pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: By
             first_language(&headers),
             public_origin(&state, &headers),
         )
-        .await
-    {
-        Ok(ProcessResult::Json(bytes)) => (
+        .await?;
+    Ok(match answer {
+        ProcessResult::Json(bytes) => (
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -88,13 +86,12 @@ pub async fn chatkit(State(state): State<AppState>, headers: HeaderMap, body: By
             bytes,
         )
             .into_response(),
-        Ok(ProcessResult::Stream(rx)) => sse(futures::stream::unfold(rx, |mut rx| async move {
+        ProcessResult::Stream(rx) => sse(futures::stream::unfold(rx, |mut rx| async move {
             rx.recv()
                 .await
                 .map(|frame| (Ok::<_, Infallible>(Bytes::from(frame)), rx))
         })),
-        Err(e) => error_response(&e),
-    }
+    })
 }
 
 /// A `text/event-stream` response that proxies do not buffer.
@@ -109,29 +106,16 @@ fn sse(
         .expect("static headers are valid")
 }
 
-/// The caller, by bearer token (API clients, our panel) or session cookie (pages, `<img>`,
-/// `EventSource`, which cannot send headers).
-pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<User, ChatKitError> {
-    let token = bearer(headers)
-        .or_else(|| cookie(headers))
-        .ok_or_else(|| ChatKitError::unauthorized(AuthError::Missing.to_string()))?;
-    authenticate(state, &token).await.map_err(|e| match e {
-        AuthError::Store => ChatKitError::unavailable("account store unavailable"),
-        e => ChatKitError::unauthorized(e.to_string()),
-    })
-}
-
 /// How often an idle change feed sends a comment, so proxies keep it open.
 const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// `GET /api/tasks/events`: `data: changed` whenever the caller's tasks change through this
 /// instance (a page, the chat, an MCP client); the tasks page refetches on it. No task data
 /// goes through the feed, only the nudge.
-pub async fn task_events(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match caller(&state, &headers).await {
-        Ok(u) => u,
-        Err(e) => return error_response(&e),
-    };
+pub async fn task_events(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Response {
     let changes = state.db.task_changes();
     let hello = futures::stream::once(async { Ok(Bytes::from_static(b": listening\n\n")) });
     let nudges = futures::stream::unfold((changes, user.id), |(mut rx, uid)| async move {
@@ -175,10 +159,6 @@ pub async fn server_fn(state: AppState, req: Request) -> Response {
         .into_response()
 }
 
-pub async fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"error": {"code": "not_found", "message": "no such endpoint"}})),
-    )
-        .into_response()
+pub async fn not_found() -> ApiError {
+    ChatKitError::new(404, "not_found", "no such endpoint").into()
 }

@@ -17,7 +17,8 @@ use app::chatkit::types::Attachment;
 use app::chatkit::ChatKitError;
 use app::state::AppState;
 
-use crate::api::{caller, error_response};
+use crate::caller::CurrentUser;
+use crate::error::ApiError;
 
 /// Room for the multipart framing around the file (boundary lines, part headers).
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -41,26 +42,14 @@ fn conflict(message: &str) -> ChatKitError {
 async fn upload(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    CurrentUser(user): CurrentUser,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    match receive(&state, &id, &headers, multipart).await {
-        Ok(attachment) => Json(attachment).into_response(),
-        Err(e) => error_response(&e),
-    }
-}
-
-async fn receive(
-    state: &AppState,
-    id: &str,
-    headers: &HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Attachment, ChatKitError> {
-    let user = caller(state, headers).await?;
+) -> Result<Json<Attachment>, ApiError> {
     let store = state.chatkit.store();
-    let mut attachment = store.load_attachment(&user.id, id).await?;
+    let mut attachment = store.load_attachment(&user.id, &id).await?;
     if attachment.upload_descriptor.is_none() {
-        return Err(conflict("this attachment has already been uploaded"));
+        return Err(conflict("this attachment has already been uploaded").into());
     }
     let allowed = DiskAttachments::declared_size(&attachment)
         .unwrap_or(u64::MAX)
@@ -72,7 +61,8 @@ async fn receive(
     if announced.is_some_and(|n| n > allowed + MULTIPART_OVERHEAD) {
         return Err(ChatKitError::too_large(format!(
             "the upload is larger than the {allowed} bytes allowed for this file"
-        )));
+        ))
+        .into());
     }
     let mut multipart = multipart.map_err(|e| ChatKitError::bad_request(e.body_text()))?;
     let mut bytes = state
@@ -81,7 +71,7 @@ async fn receive(
         .await?;
     loop {
         let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? else {
-            return Err(ChatKitError::invalid("the upload has no `file` field"));
+            return Err(ChatKitError::invalid("the upload has no `file` field").into());
         };
         if field.name() != Some("file") {
             continue;
@@ -94,7 +84,7 @@ async fn receive(
     bytes.finish().await?;
     attachment.upload_descriptor = None;
     store.save_attachment(&user.id, &attachment).await?;
-    Ok(attachment)
+    Ok(Json(attachment))
 }
 
 fn multipart_error(e: MultipartError) -> ChatKitError {
@@ -110,30 +100,24 @@ fn multipart_error(e: MultipartError) -> ChatKitError {
 
 /// `GET …/{id}/preview`: the bytes with their stored type, inline for images and as a download
 /// otherwise, under a CSP that lets nothing in them run.
-async fn preview(State(state): State<AppState>, Path(id): Path<String>, req: Request) -> Response {
-    // Owned headers: a borrowed request (its body is not `Sync`) cannot cross an await.
-    let headers = req.headers().clone();
-    let found = async {
-        let user = caller(&state, &headers).await?;
-        let attachment = state.chatkit.store().load_attachment(&user.id, &id).await?;
-        let path = state
-            .attachments
-            .path(&user.id, &id)
-            .filter(|_| attachment.upload_descriptor.is_none())
-            .ok_or_else(|| ChatKitError::not_found("attachment"))?;
-        Ok::<_, ChatKitError>((attachment, path))
-    }
-    .await;
-    let (attachment, path) = match found {
-        Ok(found) => found,
-        Err(e) => return error_response(&e),
-    };
+async fn preview(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CurrentUser(user): CurrentUser,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let attachment = state.chatkit.store().load_attachment(&user.id, &id).await?;
+    let path = state
+        .attachments
+        .path(&user.id, &id)
+        .filter(|_| attachment.upload_descriptor.is_none())
+        .ok_or_else(|| ChatKitError::not_found("attachment"))?;
     let res = match ServeFile::new(&path).oneshot(req).await {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},
     };
     if res.status() == StatusCode::NOT_FOUND {
-        return error_response(&ChatKitError::not_found("attachment"));
+        return Err(ChatKitError::not_found("attachment").into());
     }
     let mut res = res.into_response();
     let h = res.headers_mut();
@@ -155,7 +139,7 @@ async fn preview(State(state): State<AppState>, Path(id): Path<String>, req: Req
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    res
+    Ok(res)
 }
 
 /// `inline` for images, `attachment` otherwise, with the name as ASCII and as UTF-8.

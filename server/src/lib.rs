@@ -4,7 +4,9 @@
 
 mod api;
 mod attachments;
+mod caller;
 pub mod cli;
+mod error;
 mod mcp;
 pub mod rate_limit;
 pub mod security;
@@ -54,10 +56,7 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .route(
             "/api/chatkit",
-            post(api::chatkit).route_layer(axum::middleware::from_fn_with_state(
-                (state.clone(), limiter),
-                rate_limit::limit_chat,
-            )),
+            post(api::chatkit).layer(axum::Extension(limiter)),
         )
         .route("/api/chatkit/health", get(api::health))
         .route("/api/tasks/events", get(api::task_events))

@@ -2,14 +2,15 @@
 //! inline hydration script) on every response, and an Origin check on every non-GET request.
 
 use app::auth::{self, session};
+use app::chatkit::ChatKitError;
 use app::state::AppState;
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Json;
-use serde_json::json;
 use std::collections::HashMap;
+
+use crate::error::ApiError;
 
 /// The nonce of this request's inline scripts; the page shell hands it to Leptos.
 #[derive(Clone, Debug)]
@@ -74,11 +75,12 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     if safe || same_origin(req.headers()) {
         return next.run(req).await;
     }
-    (
-        StatusCode::FORBIDDEN,
-        Json(json!({"error": {"code": "forbidden", "message": "cross-site request refused", "allow_retry": false}})),
-    )
-        .into_response()
+    ApiError::from(ChatKitError::new(
+        403,
+        "forbidden",
+        "cross-site request refused",
+    ))
+    .into_response()
 }
 
 /// Page-level sign-in: a protected page without a valid session cookie answers 303 to

@@ -3,8 +3,9 @@
 
 mod common;
 
-use app::chatkit::store::{new_id, StoreError, ThreadStore};
+use app::chatkit::store::{new_id, ThreadStore};
 use app::chatkit::types::*;
+use app::chatkit::ChatKitError;
 use chrono::{Duration, Utc};
 use common::test_db;
 
@@ -84,18 +85,21 @@ async fn thread_and_items_round_trip_exactly() {
     // Adding the same item twice is refused; saving it is an upsert.
     assert!(matches!(
         db.add_thread_item(&uid, &user_item).await,
-        Err(StoreError::Conflict(_))
+        Err(ChatKitError {
+            code: "conflict",
+            ..
+        })
     ));
     db.save_item(&uid, &user_item).await.unwrap();
 
     db.delete_thread(&uid, &t.id).await.unwrap();
     assert_eq!(
         db.load_thread(&uid, &t.id).await,
-        Err(StoreError::NotFound("thread"))
+        Err(ChatKitError::not_found("thread"))
     );
     assert_eq!(
         db.load_item(&uid, &t.id, &user_item.id).await,
-        Err(StoreError::NotFound("item"))
+        Err(ChatKitError::not_found("item"))
     );
 }
 
@@ -165,11 +169,11 @@ async fn another_users_rows_are_invisible() {
 
     assert_eq!(
         db.load_thread(&bob, &t.id).await,
-        Err(StoreError::NotFound("thread"))
+        Err(ChatKitError::not_found("thread"))
     );
     assert_eq!(
         db.load_item(&bob, &t.id, &it.id).await,
-        Err(StoreError::NotFound("item"))
+        Err(ChatKitError::not_found("item"))
     );
     assert!(db
         .load_thread_items(&bob, &t.id, None, 10, Order::Asc)
@@ -187,7 +191,7 @@ async fn another_users_rows_are_invisible() {
     let intruder = message(&t.id, "intruder", 1);
     assert_eq!(
         db.add_thread_item(&bob, &intruder).await,
-        Err(StoreError::NotFound("thread"))
+        Err(ChatKitError::not_found("thread"))
     );
     let mut hijack = t.clone();
     hijack.title = Some("bob's".into());
@@ -195,7 +199,7 @@ async fn another_users_rows_are_invisible() {
     assert_eq!(db.load_thread(&alice, &t.id).await.unwrap().title, None);
     assert_eq!(
         db.delete_thread(&bob, &t.id).await,
-        Err(StoreError::NotFound("thread"))
+        Err(ChatKitError::not_found("thread"))
     );
     assert!(db.load_thread(&alice, &t.id).await.is_ok());
 }

@@ -1,7 +1,6 @@
 //! One error type for the protocol layer: each carries the HTTP status used before a stream
 //! starts and the protocol code used in an `error` event after it has.
 
-use super::store::StoreError;
 use super::types::{ErrorBody, ErrorDetail, RequestError, ThreadStreamEvent};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -66,6 +65,10 @@ impl ChatKitError {
             ..Self::new(500, "stream.error", "the response failed")
         }
     }
+    /// Whether this is a `not_found` (a store's missing or foreign record).
+    pub fn is_not_found(&self) -> bool {
+        self.code == "not_found"
+    }
     pub fn retryable(mut self) -> Self {
         self.allow_retry = true;
         self
@@ -106,20 +109,6 @@ impl From<RequestError> for ChatKitError {
             RequestError::Malformed(_) => ChatKitError::bad_request(e.to_string()),
             RequestError::UnknownType(_) => ChatKitError::bad_request(e.to_string()),
             RequestError::Invalid { .. } => ChatKitError::invalid(e.to_string()),
-        }
-    }
-}
-
-impl From<StoreError> for ChatKitError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => ChatKitError::not_found(what),
-            StoreError::Conflict(m) => ChatKitError::new(409, "conflict", m),
-            StoreError::Invalid(m) => ChatKitError::invalid(m),
-            StoreError::Database(m) => {
-                tracing::error!("store error: {m}");
-                ChatKitError::internal("storage is unavailable, try again")
-            }
         }
     }
 }

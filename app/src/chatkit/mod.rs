@@ -22,4 +22,4 @@ pub use error::ChatKitError;
 #[cfg(feature = "ssr")]
 pub use server::{ChatKitServer, ProcessResult, RespondContext, Responder, ThreadStream};
 #[cfg(feature = "ssr")]
-pub use store::{AttachmentStore, StoreError, ThreadStore};
+pub use store::{AttachmentStore, ThreadStore};

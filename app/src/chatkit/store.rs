@@ -1,5 +1,5 @@
 //! The storage interfaces the engine needs (the SDK's `Store` and `AttachmentStore`), scoped by
-//! user on every call, plus the one id generator.
+//! user on every call and failing with the protocol's own error, plus the one id generator.
 
 use async_trait::async_trait;
 
@@ -7,21 +7,6 @@ use super::error::ChatKitError;
 use super::types::{
     Attachment, CreateAttachmentParams, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata,
 };
-
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub enum StoreError {
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Conflict(String),
-    /// Input the store refuses (too long, empty title…), in words a user can read.
-    #[error("{0}")]
-    Invalid(String),
-    #[error("database error: {0}")]
-    Database(String),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// `<prefix>_<8 hex>` like the SDK; prefixes: thr, msg, tc, wf, tsk, atc, shcx.
 pub fn new_id(prefix: &str) -> String {
@@ -41,19 +26,26 @@ pub fn item_prefix(item: &super::types::ItemKind) -> &'static str {
     }
 }
 
+/// The engine's view of threads, items and attachment records. A missing or foreign thread,
+/// item or attachment is `ChatKitError::not_found`; the implementation maps its own failures.
 #[async_trait]
 pub trait ThreadStore: Send + Sync {
-    async fn load_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<ThreadMetadata>;
+    async fn load_thread(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+    ) -> Result<ThreadMetadata, ChatKitError>;
     /// Insert or update the thread's title, status and metadata.
-    async fn save_thread(&self, user_id: &str, thread: &ThreadMetadata) -> StoreResult<()>;
+    async fn save_thread(&self, user_id: &str, thread: &ThreadMetadata)
+        -> Result<(), ChatKitError>;
     async fn load_threads(
         &self,
         user_id: &str,
         limit: usize,
         after: Option<&str>,
         order: Order,
-    ) -> StoreResult<Page<ThreadMetadata>>;
-    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<()>;
+    ) -> Result<Page<ThreadMetadata>, ChatKitError>;
+    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> Result<(), ChatKitError>;
 
     async fn load_thread_items(
         &self,
@@ -62,27 +54,39 @@ pub trait ThreadStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
         order: Order,
-    ) -> StoreResult<Page<ThreadItem>>;
+    ) -> Result<Page<ThreadItem>, ChatKitError>;
     /// Insert; an item is added once, when it is done.
-    async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()>;
+    async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError>;
     /// Upsert; used for replaced items and tool outputs.
-    async fn save_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()>;
+    async fn save_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError>;
     async fn load_item(
         &self,
         user_id: &str,
         thread_id: &str,
         item_id: &str,
-    ) -> StoreResult<ThreadItem>;
+    ) -> Result<ThreadItem, ChatKitError>;
     async fn delete_thread_item(
         &self,
         user_id: &str,
         thread_id: &str,
         item_id: &str,
-    ) -> StoreResult<()>;
+    ) -> Result<(), ChatKitError>;
 
-    async fn save_attachment(&self, user_id: &str, attachment: &Attachment) -> StoreResult<()>;
-    async fn load_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<Attachment>;
-    async fn delete_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<()>;
+    async fn save_attachment(
+        &self,
+        user_id: &str,
+        attachment: &Attachment,
+    ) -> Result<(), ChatKitError>;
+    async fn load_attachment(
+        &self,
+        user_id: &str,
+        attachment_id: &str,
+    ) -> Result<Attachment, ChatKitError>;
+    async fn delete_attachment(
+        &self,
+        user_id: &str,
+        attachment_id: &str,
+    ) -> Result<(), ChatKitError>;
 
     async fn add_feedback(
         &self,
@@ -90,7 +94,7 @@ pub trait ThreadStore: Send + Sync {
         thread_id: &str,
         item_ids: &[String],
         kind: FeedbackKind,
-    ) -> StoreResult<()>;
+    ) -> Result<(), ChatKitError>;
 }
 
 /// Where attachment bytes live (the SDK's `AttachmentStore`); their metadata stays in the

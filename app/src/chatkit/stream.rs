@@ -238,8 +238,9 @@ impl ThreadStream {
                     .delete_thread_item(&uid, &self.thread.id, item_id)
                     .await
                 {
-                    Ok(()) | Err(super::store::StoreError::NotFound(_)) => {}
-                    Err(e) => return Err(e.into()),
+                    Ok(()) => {}
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
                 }
             }
             ThreadStreamEvent::ItemReplaced { item } => store.save_item(&uid, item).await?,

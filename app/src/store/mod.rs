@@ -1,10 +1,13 @@
 //! The one database handle: SQLite by default, PostgreSQL when the URL says so. Each query is
 //! written once (placeholders `$n` work on both) and run on whichever pool is open.
 
+mod error;
 mod tasks;
 mod threads;
 mod users;
 
+pub(crate) use error::db_err;
+pub use error::{StoreError, StoreResult};
 pub use users::User;
 
 use std::str::FromStr;
@@ -12,8 +15,6 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-
-use crate::chatkit::StoreError;
 
 #[derive(Clone, Debug)]
 pub enum Pool {
@@ -133,7 +134,7 @@ impl Db {
             Pool::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await,
             Pool::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
-        .map_err(|e| StoreError::Database(e.to_string()))
+        .map_err(db_err)
     }
 
     /// "sqlite" or "postgres", for the health report.
@@ -147,10 +148,6 @@ impl Db {
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()).map_err(db_err))
     }
-}
-
-pub(crate) fn db_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Database(e.to_string())
 }
 
 /// Timestamps are stored with microsecond precision, the protocol's resolution.

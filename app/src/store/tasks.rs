@@ -3,8 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db};
-use crate::chatkit::store::{StoreError, StoreResult};
+use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
 use crate::tasks::model::*;
 
 const COLUMNS: &str =

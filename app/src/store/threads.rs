@@ -1,13 +1,31 @@
-//! ChatKit threads, items, attachments and feedback in SQL, every statement scoped by user.
-//! Pages are keyset pages on (created_at, seq) so they stay fast and stable under inserts.
+//! ChatKit threads, items, attachments and feedback in SQL, every statement scoped by user;
+//! the protocol's `ThreadStore` sees `ChatKitError`s (mapped once, below). Pages are keyset
+//! pages on (created_at, seq) so they stay fast and stable under inserts.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db};
-use crate::chatkit::store::{StoreError, StoreResult, ThreadStore};
+use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
+use crate::chatkit::store::ThreadStore;
 use crate::chatkit::types::*;
+use crate::chatkit::ChatKitError;
+
+/// The protocol's edge: a store failure as the engine answers it (404, 409, 422, or a logged
+/// 500 that tells the user nothing about the database).
+impl From<StoreError> for ChatKitError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ChatKitError::not_found(what),
+            StoreError::Conflict(m) => ChatKitError::new(409, "conflict", m),
+            StoreError::Invalid(m) => ChatKitError::invalid(m),
+            StoreError::Database(m) => {
+                tracing::error!("store error: {m}");
+                ChatKitError::internal("storage is unavailable, try again")
+            }
+        }
+    }
+}
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("stored values always serialize")
@@ -121,7 +139,11 @@ impl Db {
 
 #[async_trait]
 impl ThreadStore for Db {
-    async fn load_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<ThreadMetadata> {
+    async fn load_thread(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+    ) -> Result<ThreadMetadata, ChatKitError> {
         on_pool!(self, p => {
             let row = sqlx::query(&format!(
                 "SELECT {THREAD_COLUMNS} FROM threads WHERE id = $1 AND user_id = $2"
@@ -136,7 +158,7 @@ impl ThreadStore for Db {
         })
     }
 
-    async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> StoreResult<()> {
+    async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> Result<(), ChatKitError> {
         let domains = t.allowed_image_domains.as_ref().map(to_json);
         on_pool!(self, p => {
             sqlx::query(
@@ -166,7 +188,7 @@ impl ThreadStore for Db {
         limit: usize,
         after: Option<&str>,
         order: Order,
-    ) -> StoreResult<Page<ThreadMetadata>> {
+    ) -> Result<Page<ThreadMetadata>, ChatKitError> {
         let (cmp, dir) = keyset(order);
         // One query for the page (rows, not ids followed by a load each).
         let mut data: Vec<ThreadMetadata> = on_pool!(self, p => {
@@ -221,7 +243,7 @@ impl ThreadStore for Db {
         })
     }
 
-    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> StoreResult<()> {
+    async fn delete_thread(&self, user_id: &str, thread_id: &str) -> Result<(), ChatKitError> {
         on_pool!(self, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             for sql in [
@@ -239,7 +261,7 @@ impl ThreadStore for Db {
                 .map_err(db_err)?;
             tx.commit().await.map_err(db_err)?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("thread"));
+                return Err(StoreError::NotFound("thread").into());
             }
             Ok(())
         })
@@ -252,7 +274,7 @@ impl ThreadStore for Db {
         after: Option<&str>,
         limit: usize,
         order: Order,
-    ) -> StoreResult<Page<ThreadItem>> {
+    ) -> Result<Page<ThreadItem>, ChatKitError> {
         let (cmp, dir) = keyset(order);
         let rows: Vec<(String, String)> = on_pool!(self, p => {
             let rows = match after {
@@ -315,7 +337,7 @@ impl ThreadStore for Db {
         })
     }
 
-    async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()> {
+    async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError> {
         on_pool!(self, p => {
             let done = sqlx::query(
                 "INSERT INTO thread_items (id, thread_id, user_id, kind, data, created_at)
@@ -337,13 +359,13 @@ impl ThreadStore for Db {
                 e => db_err(e),
             })?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("thread"));
+                return Err(StoreError::NotFound("thread").into());
             }
             Ok(())
         })
     }
 
-    async fn save_item(&self, user_id: &str, item: &ThreadItem) -> StoreResult<()> {
+    async fn save_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError> {
         let updated = on_pool!(self, p => {
             sqlx::query("UPDATE thread_items SET data = $1, kind = $2 WHERE thread_id = $3 AND id = $4 AND user_id = $5")
                 .bind(to_json(item))
@@ -367,7 +389,7 @@ impl ThreadStore for Db {
         user_id: &str,
         thread_id: &str,
         item_id: &str,
-    ) -> StoreResult<ThreadItem> {
+    ) -> Result<ThreadItem, ChatKitError> {
         let data: String = on_pool!(self, p => {
             sqlx::query("SELECT data FROM thread_items WHERE thread_id = $1 AND id = $2 AND user_id = $3")
                 .bind(thread_id)
@@ -380,7 +402,7 @@ impl ThreadStore for Db {
                 .try_get("data")
                 .map_err(db_err)?
         });
-        from_json(&data)
+        Ok(from_json(&data)?)
     }
 
     async fn delete_thread_item(
@@ -388,7 +410,7 @@ impl ThreadStore for Db {
         user_id: &str,
         thread_id: &str,
         item_id: &str,
-    ) -> StoreResult<()> {
+    ) -> Result<(), ChatKitError> {
         let n = on_pool!(self, p => {
             sqlx::query("DELETE FROM thread_items WHERE thread_id = $1 AND id = $2 AND user_id = $3")
                 .bind(thread_id)
@@ -400,12 +422,12 @@ impl ThreadStore for Db {
                 .rows_affected()
         });
         if n == 0 {
-            return Err(StoreError::NotFound("item"));
+            return Err(StoreError::NotFound("item").into());
         }
         Ok(())
     }
 
-    async fn save_attachment(&self, user_id: &str, a: &Attachment) -> StoreResult<()> {
+    async fn save_attachment(&self, user_id: &str, a: &Attachment) -> Result<(), ChatKitError> {
         on_pool!(self, p => {
             sqlx::query(
                 "INSERT INTO attachments (id, user_id, thread_id, data, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -424,7 +446,11 @@ impl ThreadStore for Db {
         })
     }
 
-    async fn load_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<Attachment> {
+    async fn load_attachment(
+        &self,
+        user_id: &str,
+        attachment_id: &str,
+    ) -> Result<Attachment, ChatKitError> {
         let data: String = on_pool!(self, p => {
             sqlx::query("SELECT data FROM attachments WHERE id = $1 AND user_id = $2")
                 .bind(attachment_id)
@@ -436,10 +462,14 @@ impl ThreadStore for Db {
                 .try_get("data")
                 .map_err(db_err)?
         });
-        attachment_from_json(&data)
+        Ok(attachment_from_json(&data)?)
     }
 
-    async fn delete_attachment(&self, user_id: &str, attachment_id: &str) -> StoreResult<()> {
+    async fn delete_attachment(
+        &self,
+        user_id: &str,
+        attachment_id: &str,
+    ) -> Result<(), ChatKitError> {
         let n = on_pool!(self, p => {
             sqlx::query("DELETE FROM attachments WHERE id = $1 AND user_id = $2")
                 .bind(attachment_id)
@@ -450,7 +480,7 @@ impl ThreadStore for Db {
                 .rows_affected()
         });
         if n == 0 {
-            return Err(StoreError::NotFound("attachment"));
+            return Err(StoreError::NotFound("attachment").into());
         }
         Ok(())
     }
@@ -461,7 +491,7 @@ impl ThreadStore for Db {
         thread_id: &str,
         item_ids: &[String],
         kind: FeedbackKind,
-    ) -> StoreResult<()> {
+    ) -> Result<(), ChatKitError> {
         let kind = match kind {
             FeedbackKind::Positive => "positive",
             FeedbackKind::Negative => "negative",

@@ -4,8 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db};
-use crate::chatkit::store::{StoreError, StoreResult};
+use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct User {

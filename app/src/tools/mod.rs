@@ -7,8 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::chatkit::StoreError;
-use crate::store::Db;
+use crate::store::{Db, StoreError};
 use crate::tasks::model::*;
 
 /// A tool's schema in the shape Chat Completions and MCP both understand.
