@@ -40,7 +40,7 @@ echo "conformance: recording the SDK's answers"
 "$py" "$here/sdk_runner.py" "$here/cases.json" --normalise --out-dir "$work/expected"
 
 port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-export JWT_SECRET="conformance-$(date +%s%N)"
+export JWT_SECRET="conformance-secret-$(date +%s%N)"
 mkdir -p "$work/data"
 TODOKIT_RESPONDER=scripted TODOKIT_DATA_DIR="$work/data" DATABASE_URL="sqlite://$work/data/todokit.db" \
   LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=error "$bin" >"$work/server.log" 2>&1 &

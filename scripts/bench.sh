@@ -13,7 +13,7 @@ bin="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys
 
 dir=$(mktemp -d)
 port=3300
-secret="bench-secret-$(date +%s)"
+secret="bench-secret-$(date +%s%N)-0123456789"
 RATE_LIMIT_PER_MINUTE=1000000000 JWT_SECRET="$secret" TODOKIT_DATA_DIR="$dir" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   DATABASE_URL="${DATABASE_URL:-sqlite://$dir/todokit.db}" "$bin" >"$dir/server.log" 2>&1 &
 server=$!

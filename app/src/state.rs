@@ -44,16 +44,23 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads the environment; creates `data/` and a JWT secret in it on first run.
-    pub fn from_env() -> std::io::Result<Config> {
+    /// Reads the environment; creates `data/` and a JWT secret in it on first run. The error
+    /// is a sentence for the operator.
+    pub fn from_env() -> Result<Config, String> {
         let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let data_dir = PathBuf::from(env("TODOKIT_DATA_DIR").unwrap_or_else(|| "data".into()));
-        std::fs::create_dir_all(&data_dir)?;
+        std::fs::create_dir_all(&data_dir).map_err(|e| {
+            format!(
+                "cannot create the data directory {}: {e}",
+                data_dir.display()
+            )
+        })?;
         let database_url = env("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("todokit.db").display()));
         let jwt_secret = match env("JWT_SECRET") {
-            Some(s) => s.into_bytes(),
-            None => secret_file(&data_dir.join("jwt_secret"))?,
+            Some(s) => strong_secret(s)?,
+            None => secret_file(&data_dir.join("jwt_secret"))
+                .map_err(|e| format!("cannot write the JWT secret file: {e}"))?,
         };
         Ok(Config {
             data_dir,
@@ -94,6 +101,20 @@ impl Config {
                 .unwrap_or(10 * 1024 * 1024),
             public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         })
+    }
+}
+
+/// Shortest `JWT_SECRET` accepted: HS256 keys shorter than its 32-byte hash can be guessed
+/// offline from any one token.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+fn strong_secret(secret: String) -> Result<Vec<u8>, String> {
+    match secret.len() {
+        n if n < MIN_SECRET_BYTES => Err(format!(
+            "JWT_SECRET is {n} bytes; it must be at least {MIN_SECRET_BYTES} \
+             (e.g. `openssl rand -hex 32`), or leave it unset to generate one"
+        )),
+        _ => Ok(secret.into_bytes()),
     }
 }
 

@@ -41,8 +41,7 @@ fn flag<'a>(rest: &[&'a str], name: &str) -> Option<&'a str> {
 }
 
 async fn open_db() -> Result<(Config, Db), String> {
-    let config =
-        Config::from_env().map_err(|e| format!("cannot prepare the data directory: {e}"))?;
+    let config = Config::from_env()?;
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;

@@ -36,8 +36,7 @@ async fn mcp(args: &[String]) {
         [arg] if arg.starts_with("--user=") => arg["--user=".len()..].trim().to_lowercase(),
         _ => fail(&format!("mcp needs --user EMAIL\n{USAGE}")),
     };
-    let config = Config::from_env()
-        .unwrap_or_else(|e| fail(&format!("cannot prepare the data directory: {e}")));
+    let config = Config::from_env().unwrap_or_else(|e| fail(&e));
     let db = app::store::Db::connect(&config.database_url)
         .await
         .unwrap_or_else(|e| fail(&format!("cannot open the database: {e}")));
@@ -67,8 +66,7 @@ async fn serve() {
     if let Some(code) = todokit_server::cli::dispatch(&args).await {
         std::process::exit(code);
     }
-    let config = Config::from_env()
-        .unwrap_or_else(|e| fail(&format!("cannot prepare the data directory: {e}")));
+    let config = Config::from_env().unwrap_or_else(|e| fail(&e));
     let options = todokit_server::leptos_options();
     let addr = options.site_addr;
     let state = AppState::new(config, options)

@@ -599,7 +599,14 @@ async fn protected_pages_redirect_to_sign_in_and_back() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 302, "sign-up");
-    for (next, landing) in [("%2Ftasks", "/tasks"), ("%2F%2Fevil.test", "/")] {
+    // A tab or a backslash after the first slash would also leave the site (browsers drop
+    // tabs and read `\` as `/`).
+    for (next, landing) in [
+        ("%2Ftasks", "/tasks"),
+        ("%2F%2Fevil.test", "/"),
+        ("%2F%09%2Fevil.test", "/"),
+        ("%2F%5Cevil.test", "/"),
+    ] {
         let r = http
             .post(app.url(path::<app::auth::SignIn>()))
             .header("content-type", "application/x-www-form-urlencoded")
@@ -623,6 +630,10 @@ async fn protected_pages_redirect_to_sign_in_and_back() {
     assert_eq!(r.status().as_u16(), 303);
     assert_eq!(location(&r), "/tasks");
     let r = get("/signup", Some(&cookie)).await.unwrap();
+    assert_eq!(location(&r), "/");
+    let r = get("/signin?next=/%09/evil.test", Some(&cookie))
+        .await
+        .unwrap();
     assert_eq!(location(&r), "/");
 }
 
@@ -787,4 +798,27 @@ async fn cli_adds_a_user_and_prints_a_working_token() {
     assert_eq!(r.status, 200, "{}", r.body);
     let unknown = run(&["token", "--email", "nobody@example.com"], "");
     assert!(!unknown.status.success());
+}
+
+#[test]
+fn a_short_jwt_secret_is_refused_at_start() {
+    let dir = temp_dir();
+    let start = |secret: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_todokit"))
+            .args(["token", "--email", "nobody@example.com"])
+            .env("TODOKIT_DATA_DIR", &dir)
+            .env("DATABASE_URL", database_url(&dir))
+            .env("JWT_SECRET", secret)
+            .output()
+            .unwrap()
+    };
+    let out = start("too-short-a-secret");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("JWT_SECRET is 18 bytes"), "{err}");
+    assert!(err.contains("at least 32"), "{err}");
+    // A long enough one gets past start-up (then fails on the unknown user, as it should).
+    let out = start(SECRET);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no account"), "{err}");
 }

@@ -41,11 +41,19 @@ pub fn is_protected(path: &str) -> bool {
 }
 
 /// Where to go after signing in: a local path only, so `next` cannot send users elsewhere.
+/// Browsers drop tabs and newlines from a URL and read `\` as `/`, so `/\t/evil.example`
+/// would land on `//evil.example`: only visible ASCII is accepted, and no second slash.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n) if is_local_path(n) => n,
         _ => "/",
     }
+}
+
+/// An absolute path on this site: `/`, then no `/`; visible ASCII only, no backslash.
+fn is_local_path(n: &str) -> bool {
+    let visible = n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    visible && n.starts_with('/') && !n.starts_with("//")
 }
 
 /// `/signin?next=<path and query>`, percent-encoded.
@@ -269,5 +277,33 @@ pub fn SignOutButton() -> impl IntoView {
         <ActionForm action=action attr:class="inline">
             <button type="submit" class="link">"Sign out"</button>
         </ActionForm>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_local_path_or_home() {
+        for ok in ["/", "/tasks", "/tasks?status=open&q=a%2Fb", "/a/b#c"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            " /tasks",
+            "/ta sks",
+            "/é",
+            "https://evil.example/",
+            "tasks",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

@@ -14,11 +14,19 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// `aud` as RFC 7519 allows it: one string, or an array (other issuers send either).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Clone)]
@@ -55,7 +63,7 @@ impl TokenKeys {
             iat: Some(now),
             nbf: None,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: self.audience.clone().map(Audience::One),
             email: email.map(str::to_string),
             name: None,
         };
@@ -98,6 +106,26 @@ mod tests {
         assert_eq!(keys.verify(&t).unwrap().sub, "u1");
         let other = TokenKeys::new(b"secret-two", None, None);
         assert!(other.verify(&t).is_err());
+    }
+
+    #[test]
+    fn an_audience_array_is_accepted_when_it_names_ours() {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let keys = TokenKeys::new(secret, None, Some("todokit".into()));
+        let sign = |aud: serde_json::Value| {
+            let claims = serde_json::json!({
+                "sub": "u1", "exp": chrono::Utc::now().timestamp() + 60, "aud": aud,
+            });
+            let key = EncodingKey::from_secret(secret);
+            encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap()
+        };
+        let ok = keys.verify(&sign(serde_json::json!(["other", "todokit"])));
+        assert_eq!(ok.unwrap().sub, "u1");
+        assert!(keys.verify(&sign(serde_json::json!("todokit"))).is_ok());
+        assert!(keys.verify(&sign(serde_json::json!(["other"]))).is_err());
+        // Without a configured audience any `aud` form is fine.
+        let open = TokenKeys::new(secret, None, None);
+        assert!(open.verify(&sign(serde_json::json!(["a", "b"]))).is_ok());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use app::state::{AppState, Config};
 use app::store::Db;
 use serde_json::Value;
 
-pub const SECRET: &str = "test-secret-0123456789abcdef";
+pub const SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 
 /// TEST_DATABASE_URL when set (PostgreSQL in CI), else a new SQLite file.
 pub fn database_url(dir: &std::path::Path) -> String {
