@@ -130,7 +130,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     assert_eq!(r.content_type, "application/json");
     let created = r.json();
     let id = id_of(&created);
-    assert!(id.starts_with("atc_") && id.len() == 12, "{id}");
+    assert!(id.starts_with("atc_") && id.len() == 4 + 32, "{id}");
     // The SDK's field order, no metadata, absolute URLs of our routes.
     let keys = keys_of(&created);
     assert_eq!(
@@ -566,4 +566,79 @@ async fn the_sweep_deletes_attachments_nobody_sent_and_keeps_sent_and_newer_ones
     }
     // Nothing left to do the second time.
     assert_eq!(sweep(cutoff).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_part_file_left_by_a_dead_upload_does_not_block_the_id() {
+    let app = spawn_app().await;
+    let (user_id, token) = app.user().await;
+    let id = id_of(
+        &app.create_ok(&token, "pixel.png", PNG.len() as i64, "image/png")
+            .await,
+    );
+    // What a process killed mid-upload leaves: a part file nobody writes to any more.
+    let part = stored(&app, &user_id, &id).with_extension("part");
+    std::fs::create_dir_all(part.parent().unwrap()).unwrap();
+    std::fs::write(&part, b"\x89PNG half").unwrap();
+    // Written just now, it is an upload in progress: 409.
+    let r = app.upload_path(Some(&token), &id, PNG).await;
+    assert_eq!(r.status, 409, "{}", r.body);
+    let idle = std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&part)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - idle)
+        .unwrap();
+    let r = app.upload_path(Some(&token), &id, PNG).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(std::fs::read(stored(&app, &user_id, &id)).unwrap(), PNG);
+    assert!(!part.exists());
+}
+
+#[tokio::test]
+async fn attachment_ids_are_deduplicated_and_more_than_ten_is_422() {
+    let app = spawn_app().await;
+    let (_, token) = app.user().await;
+    let mut ids = Vec::new();
+    for i in 0..11 {
+        let id = id_of(
+            &app.create_ok(&token, &format!("p{i}.png"), PNG.len() as i64, "image/png")
+                .await,
+        );
+        assert_eq!(app.upload_path(Some(&token), &id, PNG).await.status, 200);
+        ids.push(id);
+    }
+    // One id 25 000 times (most of the 1 MiB a request may have) is one attachment.
+    let many: Vec<&str> = std::iter::repeat_n(ids[0].as_str(), 25_000).collect();
+    let r = app.post(&token, req::create_with("one file", &many)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let tid = r.events()[0]["thread"]["id"].as_str().unwrap().to_string();
+    let thread = app.get_thread(&token, &tid).await.json();
+    let sent = &thread["items"]["data"][0]["attachments"];
+    assert_eq!(sent.as_array().unwrap().len(), 1, "{sent}");
+    assert_eq!(sent[0]["id"], ids[0].as_str());
+
+    // Eleven distinct ones are refused before anything is stored; ten are fine.
+    let eleven: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut with_repeats = eleven.clone();
+    with_repeats.extend(eleven.iter().copied());
+    let before = app
+        .post(&token, req::list_threads(Default::default()))
+        .await
+        .json();
+    let r = app
+        .post(&token, req::create_with("too many", &with_repeats))
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("at most 10 attachments"), "{}", r.body);
+    let after = app
+        .post(&token, req::list_threads(Default::default()))
+        .await
+        .json();
+    assert_eq!(before, after);
+    let r = app
+        .post(&token, req::create_with("ten", &eleven[1..]))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -45,7 +45,7 @@ async fn threads_create_streams_the_turn_and_stores_the_task() {
     );
     assert!(t.len() > 12, "text arrives in several deltas");
     let thread_id = events[0]["thread"]["id"].as_str().unwrap();
-    assert!(thread_id.starts_with("thr_") && thread_id.len() == 12);
+    assert!(thread_id.starts_with("thr_") && thread_id.len() == 4 + 32);
     assert_eq!(events[1]["item"]["content"][0]["text"], "add buy milk");
     assert_eq!(events[2]["stream_options"]["allow_cancel"], true);
     assert_eq!(

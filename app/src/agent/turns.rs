@@ -181,9 +181,9 @@ impl Agent {
                     Ok(Some(Err(e))) => model_error(e),
                     Err(e) => e,
                 };
-                // Keep what was already streamed; run none of this turn's tool calls.
+                // Keep what was already streamed, marked cut off; run none of this turn's tools.
                 if let Some(w) = writer.take() {
-                    w.finish(stream).await?;
+                    w.cut_off(stream).await?;
                 }
                 return Err(failure);
             }

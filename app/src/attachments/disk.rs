@@ -18,6 +18,10 @@ use crate::chatkit::{AttachmentStore, ChatKitError};
 /// The metadata key holding the size declared at creation.
 const DECLARED_SIZE: &str = "size";
 
+/// A part file nobody has written to for this long was left by an upload that died with its
+/// process (a live one writes as the bytes arrive, or finishes, or removes it on drop).
+const ABANDONED_PART: std::time::Duration = std::time::Duration::from_secs(120);
+
 #[derive(Clone, Debug)]
 pub struct DiskAttachments {
     root: PathBuf,
@@ -54,7 +58,8 @@ impl DiskAttachments {
     }
 
     /// Starts receiving an attachment's bytes: at most its declared size (and never more than
-    /// the limit), into a part file that only this upload holds (a second one at once is 409).
+    /// the limit), into a part file that only this upload holds (a second one at once is 409;
+    /// the part file of an upload that died with its process is replaced).
     pub async fn begin_upload(
         &self,
         user_id: &str,
@@ -66,6 +71,10 @@ impl DiskAttachments {
         let part = dest.with_extension("part");
         let dir = dest.parent().expect("a file under the root");
         tokio::fs::create_dir_all(dir).await.map_err(io_error)?;
+        if is_abandoned(&part).await {
+            // Only one of two uploads replacing it at once gets to create it again.
+            let _ = tokio::fs::remove_file(&part).await;
+        }
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -105,6 +114,17 @@ fn user_dir(user_id: &str) -> String {
         let hex: String = user_id.bytes().map(|b| format!("{b:02x}")).collect();
         format!("={hex}")
     }
+}
+
+/// Whether a part file exists and has not been written to for [`ABANDONED_PART`].
+async fn is_abandoned(part: &Path) -> bool {
+    let Ok(meta) = tokio::fs::metadata(part).await else {
+        return false;
+    };
+    meta.modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .is_some_and(|idle| idle >= ABANDONED_PART)
 }
 
 fn io_error(e: std::io::Error) -> ChatKitError {

@@ -17,6 +17,10 @@ pub mod store;
 #[cfg(feature = "ssr")]
 mod stream;
 
+/// What a `Responder` implementation is written with, re-exported so an implementer needs no
+/// dependency of its own.
+#[cfg(feature = "ssr")]
+pub use async_trait::async_trait;
 #[cfg(feature = "ssr")]
 pub use error::ChatKitError;
 #[cfg(feature = "ssr")]

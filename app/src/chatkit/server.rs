@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::error::ChatKitError;
-use super::runs::Runs;
+use super::runs::{Runs, Slot};
 use super::store::{new_id, AttachmentStore, ThreadStore};
 use super::stream::{Preamble, Work};
 use super::types::*;
@@ -84,7 +84,10 @@ pub trait Responder: Send + Sync + 'static {
 /// Limits the engine enforces before a turn starts.
 #[derive(Clone, Debug)]
 pub struct EngineLimits {
+    /// Counts the text, the quoted text and the tags (with their data) of a message.
     pub max_message_chars: usize,
+    /// Distinct attachments on one message (the official client allows 10).
+    pub max_attachments: usize,
     pub max_title_chars: usize,
     pub max_page: usize,
 }
@@ -93,6 +96,7 @@ impl Default for EngineLimits {
     fn default() -> Self {
         EngineLimits {
             max_message_chars: 16_000,
+            max_attachments: 10,
             max_title_chars: 200,
             max_page: 100,
         }
@@ -184,9 +188,16 @@ impl ChatKitServer {
         }
     }
 
-    /// Starts a turn on `thread` (see `runs`); the answer is its stream.
+    /// Reserves the thread for one turn before a request changes anything on it: a turn
+    /// already in flight there is 409. Dropped without `start`, the slot frees the thread.
+    fn claim(&self, ctx: &RespondContext, thread: &ThreadMetadata) -> Result<Slot, ChatKitError> {
+        self.runs.claim(&ctx.user_id, &thread.id)
+    }
+
+    /// Starts the claimed turn on `thread` (see `runs`); the answer is its stream.
     fn start(
         &self,
+        slot: Slot,
         ctx: RespondContext,
         thread: ThreadMetadata,
         pre: Preamble,
@@ -194,7 +205,7 @@ impl ChatKitServer {
     ) -> Answer {
         let frames = self
             .runs
-            .spawn(ctx, thread, pre, work, self.responder.clone());
+            .spawn(slot, ctx, thread, pre, work, self.responder.clone());
         Ok(ProcessResult::Stream(frames))
     }
 
@@ -210,7 +221,9 @@ impl ChatKitServer {
             allowed_image_domains: None,
             metadata: Default::default(),
         };
+        let slot = self.claim(&ctx, &thread)?;
         self.start(
+            slot,
             ctx,
             thread,
             Preamble::Create(user_item),
@@ -220,8 +233,10 @@ impl ChatKitServer {
 
     async fn add_user_message(&self, ctx: RespondContext, p: AddUserMessageParams) -> Answer {
         let thread = self.store.load_thread(&ctx.user_id, &p.thread_id).await?;
+        let slot = self.claim(&ctx, &thread)?;
         let item = self.user_item(&ctx, &thread.id, p.input).await?;
-        self.start(ctx, thread, Preamble::UserItem(item), Work::Respond(None))
+        let pre = Preamble::UserItem(item);
+        self.start(slot, ctx, thread, pre, Work::Respond(None))
     }
 
     async fn add_client_tool_output(
@@ -231,6 +246,7 @@ impl ChatKitServer {
     ) -> Answer {
         let (store, uid) = (&self.store, ctx.user_id.as_str());
         let thread = store.load_thread(uid, &p.thread_id).await?;
+        let slot = self.claim(&ctx, &thread)?;
         let recent = store
             .load_thread_items(uid, &thread.id, None, 20, Order::Desc)
             .await?;
@@ -257,7 +273,7 @@ impl ChatKitServer {
                 store.delete_thread_item(uid, &thread.id, &stale.id).await?;
             }
         }
-        self.start(ctx, thread, Preamble::None, Work::Respond(None))
+        self.start(slot, ctx, thread, Preamble::None, Work::Respond(None))
     }
 
     async fn add_structured_input(
@@ -266,41 +282,29 @@ impl ChatKitServer {
         p: AddStructuredInputParams,
     ) -> Answer {
         let thread = self.store.load_thread(&ctx.user_id, &p.thread_id).await?;
+        let slot = self.claim(&ctx, &thread)?;
         let mut item = self
             .store
             .load_item(&ctx.user_id, &thread.id, &p.item_id)
             .await?;
         apply_structured_answers(&mut item, &p.input)?;
-        self.start(ctx, thread, Preamble::None, Work::Answered(item))
+        self.start(slot, ctx, thread, Preamble::None, Work::Answered(item))
     }
 
     async fn retry_after_item(&self, ctx: RespondContext, p: ThreadItemParams) -> Answer {
         let (store, uid) = (&self.store, ctx.user_id.as_str());
         let thread = store.load_thread(uid, &p.thread_id).await?;
+        let slot = self.claim(&ctx, &thread)?;
         let target = store.load_item(uid, &thread.id, &p.item_id).await?;
         if !matches!(target.kind, ItemKind::UserMessage { .. }) {
             return Err(ChatKitError::invalid("only a user message can be retried"));
         }
-        // Newest first until the target: everything after it goes, silently (as the SDK).
-        let mut after = None;
-        loop {
-            let page = store
-                .load_thread_items(uid, &thread.id, after.as_deref(), 100, Order::Desc)
-                .await?;
-            let mut reached = false;
-            for it in &page.data {
-                if it.id == target.id {
-                    reached = true;
-                    break;
-                }
-                store.delete_thread_item(uid, &thread.id, &it.id).await?;
-            }
-            if reached || !page.has_more {
-                break;
-            }
-            after = page.after;
-        }
-        self.start(ctx, thread, Preamble::None, Work::Respond(Some(target)))
+        // Everything after the target goes, at once and silently (as the SDK).
+        store
+            .delete_items_after(uid, &thread.id, &target.id)
+            .await?;
+        let work = Work::Respond(Some(target));
+        self.start(slot, ctx, thread, Preamble::None, work)
     }
 
     async fn custom_action(&self, ctx: RespondContext, p: CustomActionParams) -> Answer {
@@ -319,7 +323,9 @@ impl ChatKitServer {
             }));
             return Ok(ProcessResult::Stream(rx));
         }
-        self.start(ctx, thread, Preamble::None, Work::Action(p.action, sender))
+        let slot = self.claim(&ctx, &thread)?;
+        let work = Work::Action(p.action, sender);
+        self.start(slot, ctx, thread, Preamble::None, work)
     }
 
     // ---- The run in flight
@@ -407,6 +413,8 @@ impl ChatKitServer {
     async fn delete_thread(&self, ctx: &RespondContext, p: ThreadIdParams) -> Answer {
         let uid = ctx.user_id.as_str();
         self.store.load_thread(uid, &p.thread_id).await?;
+        // Its turn stops first (and cannot re-create it: turns only update a thread).
+        self.runs.cancel(uid, &p.thread_id).await;
         let attached = self.attachments_on(uid, &p.thread_id).await?;
         self.store.delete_thread(uid, &p.thread_id).await?;
         // The thread (and the attachments' metadata) is gone; the bytes follow.
@@ -556,26 +564,58 @@ impl ChatKitServer {
         thread_id: &str,
         input: UserMessageInput,
     ) -> Result<ThreadItem, ChatKitError> {
-        let text: String = input
-            .content
-            .iter()
-            .map(|c| match c {
-                UserMessageContent::InputText { text } => text.as_str(),
-                UserMessageContent::InputTag { text, .. } => text.as_str(),
-            })
-            .collect();
-        let chars = text.chars().count();
+        // Everything the message carries counts: its text, the quote, each tag and its data.
+        let mut chars = input
+            .quoted_text
+            .as_deref()
+            .map_or(0, |q| q.chars().count());
+        let mut blank = true;
+        for c in &input.content {
+            chars += match c {
+                UserMessageContent::InputText { text } => {
+                    blank &= text.trim().is_empty();
+                    text.chars().count()
+                }
+                UserMessageContent::InputTag {
+                    id,
+                    text,
+                    data,
+                    group,
+                    ..
+                } => {
+                    blank &= text.trim().is_empty();
+                    let data = serde_json::to_string(data).expect("JSON values serialize");
+                    [id.as_str(), text, &data, group.as_deref().unwrap_or("")]
+                        .iter()
+                        .map(|s| s.chars().count())
+                        .sum()
+                }
+            };
+        }
         if chars > self.limits.max_message_chars {
             return Err(ChatKitError::too_large(format!(
                 "message is {chars} characters; the limit is {}",
                 self.limits.max_message_chars
             )));
         }
-        if text.trim().is_empty() && input.attachments.is_empty() {
+        if blank && input.attachments.is_empty() {
             return Err(ChatKitError::invalid("message is empty"));
         }
-        let mut attachments = Vec::new();
+        // Each attachment once, in the order given.
+        let mut ids: Vec<&String> = Vec::new();
         for id in &input.attachments {
+            if !ids.contains(&id) {
+                ids.push(id);
+                if ids.len() > self.limits.max_attachments {
+                    return Err(ChatKitError::invalid(format!(
+                        "a message can carry at most {} attachments",
+                        self.limits.max_attachments
+                    )));
+                }
+            }
+        }
+        let mut attachments = Vec::new();
+        for id in ids {
             let mut a = ctx.store.load_attachment(&ctx.user_id, id).await?;
             if a.upload_descriptor.is_some() {
                 return Err(ChatKitError::invalid(format!(

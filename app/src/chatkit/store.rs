@@ -8,10 +8,16 @@ use super::types::{
     Attachment, CreateAttachmentParams, FeedbackKind, Order, Page, ThreadItem, ThreadMetadata,
 };
 
-/// `<prefix>_<8 hex>` like the SDK; prefixes: thr, msg, tc, wf, tsk, atc, shcx.
+/// `<prefix>_<32 hex>`: 128 random bits, so nobody hits (or guesses) another user's id. The
+/// SDK's prefixes (thr, msg, tc, wf, tsk, atc, shcx); it keeps only 8 hex characters.
 pub fn new_id(prefix: &str) -> String {
-    let hex = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}_{}", &hex[..8])
+    // A v4 UUID has 122 random bits; XOR two, one rotated so that no fixed (version or
+    // variant) bit of one lines up with a fixed bit of the other: every bit is random.
+    let (a, b) = (
+        uuid::Uuid::new_v4().as_u128(),
+        uuid::Uuid::new_v4().as_u128(),
+    );
+    format!("{prefix}_{:032x}", a ^ b.rotate_left(7))
 }
 
 /// Which id prefix an item kind gets.
@@ -35,7 +41,16 @@ pub trait ThreadStore: Send + Sync {
         user_id: &str,
         thread_id: &str,
     ) -> Result<ThreadMetadata, ChatKitError>;
-    /// Insert or update the thread's title, status and metadata.
+    /// Inserts a new thread with its first item, if any, and that item's attachments (now on
+    /// the thread): all of it or nothing.
+    async fn create_thread(
+        &self,
+        user_id: &str,
+        thread: &ThreadMetadata,
+        first_item: Option<&ThreadItem>,
+    ) -> Result<(), ChatKitError>;
+    /// Updates the thread's title, status and metadata. Never inserts: a thread deleted
+    /// meanwhile is `not_found` and stays deleted.
     async fn save_thread(&self, user_id: &str, thread: &ThreadMetadata)
         -> Result<(), ChatKitError>;
     async fn load_threads(
@@ -66,6 +81,14 @@ pub trait ThreadStore: Send + Sync {
         item_id: &str,
     ) -> Result<ThreadItem, ChatKitError>;
     async fn delete_thread_item(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        item_id: &str,
+    ) -> Result<(), ChatKitError>;
+
+    /// Deletes every item after `item_id` (in page order) at once; the item itself stays.
+    async fn delete_items_after(
         &self,
         user_id: &str,
         thread_id: &str,

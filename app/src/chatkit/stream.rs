@@ -1,9 +1,12 @@
 //! The live side of one turn: `ThreadStream` (preamble, emit, persistence by the SDK's rules,
 //! the saved state of a stopped turn), `MessageWriter`, and the SSE framing of every event.
 
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
+use futures::FutureExt;
 use tokio::sync::{mpsc, Notify};
 
 use super::error::ChatKitError;
@@ -22,6 +25,19 @@ pub fn sse_frame(event: &ThreadStreamEvent) -> Vec<u8> {
     out.extend(serde_json::to_vec(event).expect("events always serialize"));
     out.extend(b"\n\n");
     out
+}
+
+/// The error a panicking responder's turn ends with; the panic itself goes to the log.
+fn panicked(panic: &(dyn Any + Send)) -> ChatKitError {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)");
+    tracing::error!("a turn's responder panicked: {what}");
+    ChatKitError::internal(
+        "The assistant failed while answering. Your message is saved; please try again.",
+    )
 }
 
 /// What a turn does before `stream_options`.
@@ -71,17 +87,17 @@ impl ThreadStream {
     }
 
     /// One turn: preamble, `stream_options`, the responder (unless stopped), the final
-    /// `thread.updated`.
+    /// `thread.updated`. Returns whether it was stopped (`todokit.threads.cancel`).
     pub(super) async fn run(
         &mut self,
         pre: Preamble,
         work: Work,
         responder: Arc<dyn Responder>,
         cancel: Arc<Notify>,
-    ) {
+    ) -> bool {
         if let Err(e) = self.preamble(pre).await {
             self.send(&e.event());
-            return;
+            return false;
         }
         let work = match work {
             Work::Respond(None) => Work::Respond(self.input.take()),
@@ -106,8 +122,11 @@ impl ThreadStream {
                     Work::Action(action, sender) => responder.action(stream, action, sender).await,
                 }
             };
+            // A responder that panics fails its turn, not the server: the turn ends like any
+            // other failure, with an `error` event.
+            let turn = AssertUnwindSafe(turn).catch_unwind();
             tokio::select! {
-                r = turn => Some(r),
+                r = turn => Some(r.unwrap_or_else(|panic| Err(panicked(panic.as_ref())))),
                 _ = cancel.notified() => None,
             }
         };
@@ -116,7 +135,7 @@ impl ThreadStream {
                 if let Err(e) = self.save_cancelled().await {
                     tracing::error!("saving a cancelled turn failed: {e}");
                 }
-                return;
+                return true;
             }
             Some(Err(e)) => self.send(&e.event()),
             Some(Ok(())) => {}
@@ -124,6 +143,7 @@ impl ThreadStream {
         if let Err(e) = self.flush_thread().await {
             self.send(&e.event());
         }
+        false
     }
 
     /// The SDK's `handle_stream_cancelled`: keep pending assistant messages that have text,
@@ -133,7 +153,7 @@ impl ThreadStream {
         let store = self.ctx.store.clone();
         for item in std::mem::take(&mut self.pending) {
             let keep = match &item.kind {
-                ItemKind::AssistantMessage { content } => {
+                ItemKind::AssistantMessage { content, .. } => {
                     content.iter().any(|c| !c.text.trim().is_empty())
                 }
                 _ => false,
@@ -154,18 +174,20 @@ impl ThreadStream {
         match pre {
             Preamble::None => {}
             Preamble::Create(mut item) => {
-                self.ctx.store.save_thread(&uid, &self.thread).await?;
-                self.send(&ThreadStreamEvent::ThreadCreated {
-                    thread: Thread::from_metadata(&self.thread, Page::default()),
-                });
                 item.thread_id = self.thread.id.clone();
                 if let ItemKind::UserMessage { attachments, .. } = &mut item.kind {
                     for a in attachments.iter_mut() {
                         a.thread_id = Some(self.thread.id.clone());
-                        self.ctx.store.save_attachment(&uid, a).await?;
                     }
                 }
-                self.ctx.store.add_thread_item(&uid, &item).await?;
+                // The thread, its first message and that message's attachments, or nothing.
+                self.ctx
+                    .store
+                    .create_thread(&uid, &self.thread, Some(&item))
+                    .await?;
+                self.send(&ThreadStreamEvent::ThreadCreated {
+                    thread: Thread::from_metadata(&self.thread, Page::default()),
+                });
                 self.send(&ThreadStreamEvent::ItemDone { item: item.clone() });
                 self.input = Some(item);
             }
@@ -286,7 +308,10 @@ impl ThreadStream {
 
     /// Starts an assistant message whose text arrives in deltas.
     pub async fn begin_message(&mut self) -> Result<MessageWriter, ChatKitError> {
-        let item = self.new_item(ItemKind::AssistantMessage { content: vec![] });
+        let item = self.new_item(ItemKind::AssistantMessage {
+            content: vec![],
+            cut_off: false,
+        });
         let id = item.id.clone();
         self.emit(ThreadStreamEvent::ItemAdded { item: item.clone() })
             .await?;
@@ -340,7 +365,21 @@ impl MessageWriter {
             .await
     }
 
-    pub async fn finish(mut self, stream: &mut ThreadStream) -> Result<ThreadItem, ChatKitError> {
+    pub async fn finish(self, stream: &mut ThreadStream) -> Result<ThreadItem, ChatKitError> {
+        self.close(stream, false).await
+    }
+
+    /// Ends a message that a failure interrupted: its text so far is kept, marked cut off
+    /// (`todokit_cut_off` on the item) so nobody takes it for the whole answer.
+    pub async fn cut_off(self, stream: &mut ThreadStream) -> Result<ThreadItem, ChatKitError> {
+        self.close(stream, true).await
+    }
+
+    async fn close(
+        mut self,
+        stream: &mut ThreadStream,
+        cut_off: bool,
+    ) -> Result<ThreadItem, ChatKitError> {
         let content = AssistantMessageContent::text(self.text.clone());
         stream
             .emit(ThreadStreamEvent::ItemUpdated {
@@ -353,6 +392,7 @@ impl MessageWriter {
             .await?;
         self.item.kind = ItemKind::AssistantMessage {
             content: vec![content],
+            cut_off,
         };
         stream
             .emit(ThreadStreamEvent::ItemDone {

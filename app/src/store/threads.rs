@@ -88,6 +88,59 @@ macro_rules! thread_row {
     }};
 }
 
+/// A unique violation as a 409 with this message, anything else as a database failure.
+fn unique_or(e: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(message()),
+        e => db_err(e),
+    }
+}
+
+/// Inserts an item on `$conn` (a pool or a transaction) if its thread is the user's (else
+/// `?` returns not found); a second insert of one id is a conflict.
+macro_rules! insert_item {
+    ($conn:expr, $user_id:expr, $item:expr) => {{
+        let item: &ThreadItem = $item;
+        let done = sqlx::query(
+            "INSERT INTO thread_items (id, thread_id, user_id, kind, data, created_at)
+             SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS
+               (SELECT 1 FROM threads WHERE id = $2 AND user_id = $3)",
+        )
+        .bind(&item.id)
+        .bind(&item.thread_id)
+        .bind($user_id)
+        .bind(kind_name(item))
+        .bind(to_json(item))
+        .bind(micros(item.created_at))
+        .execute($conn)
+        .await
+        .map_err(|e| unique_or(e, || format!("item {} already exists", item.id)))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("thread").into());
+        }
+    }};
+}
+
+/// Upserts an attachment record on `$conn` (a pool or a transaction), never another user's.
+macro_rules! save_attachment {
+    ($conn:expr, $user_id:expr, $a:expr) => {{
+        let a: &Attachment = $a;
+        sqlx::query(
+            "INSERT INTO attachments (id, user_id, thread_id, data, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, data = excluded.data
+             WHERE attachments.user_id = excluded.user_id",
+        )
+        .bind(&a.id)
+        .bind($user_id)
+        .bind(&a.thread_id)
+        .bind(attachment_to_json(a))
+        .bind(micros(Utc::now()))
+        .execute($conn)
+        .await
+        .map_err(db_err)?;
+    }};
+}
+
 /// Comparison operator and direction for a keyset page.
 fn keyset(order: Order) -> (&'static str, &'static str) {
     match order {
@@ -158,15 +211,18 @@ impl ThreadStore for Db {
         })
     }
 
-    async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> Result<(), ChatKitError> {
+    async fn create_thread(
+        &self,
+        user_id: &str,
+        t: &ThreadMetadata,
+        first_item: Option<&ThreadItem>,
+    ) -> Result<(), ChatKitError> {
         let domains = t.allowed_image_domains.as_ref().map(to_json);
         on_pool!(self, p => {
+            let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO threads (id, user_id, title, status, allowed_image_domains, metadata, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (id) DO UPDATE SET title = excluded.title, status = excluded.status,
-                   allowed_image_domains = excluded.allowed_image_domains, metadata = excluded.metadata
-                 WHERE threads.user_id = excluded.user_id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(&t.id)
             .bind(user_id)
@@ -175,11 +231,45 @@ impl ThreadStore for Db {
             .bind(domains)
             .bind(to_json(&t.metadata))
             .bind(micros(t.created_at))
-            .execute(p)
+            .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
+            .map_err(|e| unique_or(e, || format!("thread {} already exists", t.id)))?;
+            if let Some(item) = first_item {
+                if let ItemKind::UserMessage { attachments, .. } = &item.kind {
+                    for a in attachments {
+                        save_attachment!(&mut *tx, user_id, a);
+                    }
+                }
+                insert_item!(&mut *tx, user_id, item);
+            }
+            tx.commit().await.map_err(db_err)?;
             Ok(())
         })
+    }
+
+    async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> Result<(), ChatKitError> {
+        let domains = t.allowed_image_domains.as_ref().map(to_json);
+        // An update only: a thread deleted meanwhile stays deleted.
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE threads SET title = $1, status = $2, allowed_image_domains = $3, metadata = $4
+                 WHERE id = $5 AND user_id = $6",
+            )
+            .bind(&t.title)
+            .bind(to_json(&t.status))
+            .bind(domains)
+            .bind(to_json(&t.metadata))
+            .bind(&t.id)
+            .bind(user_id)
+            .execute(p)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound("thread").into());
+        }
+        Ok(())
     }
 
     async fn load_threads(
@@ -339,28 +429,7 @@ impl ThreadStore for Db {
 
     async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError> {
         on_pool!(self, p => {
-            let done = sqlx::query(
-                "INSERT INTO thread_items (id, thread_id, user_id, kind, data, created_at)
-                 SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS
-                   (SELECT 1 FROM threads WHERE id = $2 AND user_id = $3)",
-            )
-            .bind(&item.id)
-            .bind(&item.thread_id)
-            .bind(user_id)
-            .bind(kind_name(item))
-            .bind(to_json(item))
-            .bind(micros(item.created_at))
-            .execute(p)
-            .await
-            .map_err(|e| match e {
-                sqlx::Error::Database(d) if d.is_unique_violation() => {
-                    StoreError::Conflict(format!("item {} already exists", item.id))
-                }
-                e => db_err(e),
-            })?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("thread").into());
-            }
+            insert_item!(p, user_id, item);
             Ok(())
         })
     }
@@ -427,21 +496,33 @@ impl ThreadStore for Db {
         Ok(())
     }
 
-    async fn save_attachment(&self, user_id: &str, a: &Attachment) -> Result<(), ChatKitError> {
+    async fn delete_items_after(
+        &self,
+        user_id: &str,
+        thread_id: &str,
+        item_id: &str,
+    ) -> Result<(), ChatKitError> {
         on_pool!(self, p => {
+            // One statement: the items after the target in page order (created_at, seq).
             sqlx::query(
-                "INSERT INTO attachments (id, user_id, thread_id, data, created_at) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (id) DO UPDATE SET thread_id = excluded.thread_id, data = excluded.data
-                 WHERE attachments.user_id = excluded.user_id",
+                "DELETE FROM thread_items WHERE thread_id = $1 AND user_id = $2 AND EXISTS (
+                   SELECT 1 FROM thread_items t WHERE t.thread_id = $1 AND t.user_id = $2 AND t.id = $3
+                     AND (thread_items.created_at > t.created_at
+                          OR (thread_items.created_at = t.created_at AND thread_items.seq > t.seq)))",
             )
-            .bind(&a.id)
+            .bind(thread_id)
             .bind(user_id)
-            .bind(&a.thread_id)
-            .bind(attachment_to_json(a))
-            .bind(micros(Utc::now()))
+            .bind(item_id)
             .execute(p)
             .await
             .map_err(db_err)?;
+        });
+        Ok(())
+    }
+
+    async fn save_attachment(&self, user_id: &str, a: &Attachment) -> Result<(), ChatKitError> {
+        on_pool!(self, p => {
+            save_attachment!(p, user_id, a);
             Ok(())
         })
     }

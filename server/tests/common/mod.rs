@@ -71,6 +71,16 @@ pub async fn spawn_app_scripted() -> TestApp {
     .await
 }
 
+/// The app with a test's own `Responder` answering chat requests.
+pub async fn spawn_app_responding(responder: Arc<dyn app::chatkit::Responder>) -> TestApp {
+    spawn_app_inner(
+        |db| Agent::new(Arc::new(OfflineAssistant), TaskAssistant::new(db)),
+        Some(responder),
+        |_| {},
+    )
+    .await
+}
+
 pub async fn spawn_app_with(model: Arc<dyn Model>) -> TestApp {
     spawn_app_inner(|db| Agent::new(model, TaskAssistant::new(db)), None, |_| {}).await
 }

@@ -135,7 +135,7 @@ impl ItemUpdate {
                     content_index,
                     delta,
                 },
-                ItemKind::AssistantMessage { content },
+                ItemKind::AssistantMessage { content, .. },
             ) => {
                 while content.len() <= *content_index {
                     content.push(AssistantMessageContent::text(""));
@@ -151,7 +151,7 @@ impl ItemUpdate {
                     content_index,
                     content: part,
                 },
-                ItemKind::AssistantMessage { content },
+                ItemKind::AssistantMessage { content, .. },
             ) => {
                 while content.len() <= *content_index {
                     content.push(AssistantMessageContent::text(""));
@@ -164,7 +164,7 @@ impl ItemUpdate {
                     annotation_index,
                     annotation,
                 },
-                ItemKind::AssistantMessage { content },
+                ItemKind::AssistantMessage { content, .. },
             ) => {
                 while content.len() <= *content_index {
                     content.push(AssistantMessageContent::text(""));

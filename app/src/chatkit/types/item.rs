@@ -31,6 +31,14 @@ pub enum ItemKind {
     },
     AssistantMessage {
         content: Vec<AssistantMessageContent>,
+        /// Ours: the model failed mid-answer, so the text ends early. Only sent when true;
+        /// the official client and the SDK ignore a key they do not know.
+        #[serde(
+            default,
+            skip_serializing_if = "std::ops::Not::not",
+            rename = "todokit_cut_off"
+        )]
+        cut_off: bool,
     },
     ClientToolCall {
         #[serde(default)]
@@ -99,7 +107,7 @@ impl ThreadItem {
     /// The text of an assistant message.
     pub fn assistant_text(&self) -> Option<String> {
         match &self.kind {
-            ItemKind::AssistantMessage { content } => Some(
+            ItemKind::AssistantMessage { content, .. } => Some(
                 content
                     .iter()
                     .map(|c| c.text.as_str())

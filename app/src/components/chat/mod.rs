@@ -598,9 +598,17 @@ fn render_item(
             view! { <div class="msg user" data-item-id=item.id.clone()>{files}<p>{text}</p></div> }
                 .into_any()
         }
-        ItemKind::AssistantMessage { .. } => {
+        ItemKind::AssistantMessage { cut_off, .. } => {
             let text = item.assistant_text().unwrap_or_default();
-            view! { <div class="msg assistant" data-item-id=item.id.clone()><Markdown text=text/></div> }.into_any()
+            // A model failure ended this reply early: say so under it.
+            let note = cut_off.then(|| view! { <p class="cut-off">"Reply cut off"</p> });
+            view! {
+                <div class="msg assistant" data-item-id=item.id.clone()>
+                    <Markdown text=text/>
+                    {note}
+                </div>
+            }
+            .into_any()
         }
         ItemKind::Workflow { workflow } => {
             let badges = workflow
