@@ -170,6 +170,10 @@ async fn a_second_turn_on_a_busy_thread_is_409_and_changes_nothing() {
         .unwrap()
         .to_string();
 
+    // A request refused after the thread was reserved frees it again.
+    let r = app.post(&token, req::add_message(&tid, " ")).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+
     llm.push(Script::Slow(
         Duration::from_secs(2),
         Box::new(text_reply("Second.")),
