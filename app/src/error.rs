@@ -14,8 +14,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
-    #[error("Too many requests; try again in a moment.")]
-    RateLimited,
+    /// A per-user or per-address limit: the message says how long to wait.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("Something went wrong: {0}")]
     Server(String),
 }

@@ -15,6 +15,7 @@ use crate::attachments::DiskAttachments;
 use crate::auth::token::TokenKeys;
 use crate::chatkit::server::EngineLimits;
 use crate::chatkit::{ChatKitServer, Responder};
+use crate::rate_limit::{Bucket, Limiter, Rate, Rates};
 use crate::store::Db;
 
 /// Settings read from the environment (see README); every one has a working default.
@@ -41,6 +42,85 @@ pub struct Config {
     /// `PUBLIC_URL`: the origin clients reach us at, for absolute attachment URLs; unset, the
     /// request's `Host` (and `X-Forwarded-Proto`) decide.
     pub public_url: Option<String>,
+    /// The other per-user limits (see README); chat turns use the two fields above.
+    pub limits: Limits,
+}
+
+/// Per-user allowances besides chat turns, each "N per window" refilled evenly, and caps.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    pub transcriptions_per_minute: u32,
+    pub attachments_per_minute: u32,
+    pub feedback_per_minute: u32,
+    pub mcp_requests_per_minute: u32,
+    pub task_writes_per_minute: u32,
+    /// The window of the per-minute allowances (tests shorten it).
+    pub window_secs: u64,
+    /// Failed sign-ins per account and per client address per `sign_in_window_secs`.
+    pub sign_in_failures_per_account: u32,
+    pub sign_in_failures_per_address: u32,
+    pub sign_in_window_secs: u64,
+    /// Open `/api/tasks/events` connections per user.
+    pub task_feeds_per_user: usize,
+    /// Attachment bytes one user may keep (uploaded plus being uploaded).
+    pub attachment_bytes_per_user: u64,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            transcriptions_per_minute: 10,
+            attachments_per_minute: 30,
+            feedback_per_minute: 30,
+            mcp_requests_per_minute: 120,
+            task_writes_per_minute: 60,
+            window_secs: 60,
+            sign_in_failures_per_account: 5,
+            sign_in_failures_per_address: 20,
+            sign_in_window_secs: 300,
+            task_feeds_per_user: 10,
+            attachment_bytes_per_user: 200 * 1024 * 1024,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
+impl Limits {
+    fn from_env(env: impl Fn(&str) -> Option<String>) -> Limits {
+        let d = Limits::default();
+        let n = |k: &str, default: u32| {
+            env(k)
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
+        Limits {
+            transcriptions_per_minute: n("TRANSCRIBE_PER_MINUTE", d.transcriptions_per_minute),
+            attachments_per_minute: n("ATTACHMENTS_PER_MINUTE", d.attachments_per_minute),
+            feedback_per_minute: n("FEEDBACK_PER_MINUTE", d.feedback_per_minute),
+            mcp_requests_per_minute: n("MCP_REQUESTS_PER_MINUTE", d.mcp_requests_per_minute),
+            task_writes_per_minute: n("TASK_WRITES_PER_MINUTE", d.task_writes_per_minute),
+            window_secs: d.window_secs,
+            sign_in_failures_per_account: n(
+                "SIGNIN_FAILURES_PER_ACCOUNT",
+                d.sign_in_failures_per_account,
+            ),
+            sign_in_failures_per_address: n(
+                "SIGNIN_FAILURES_PER_ADDRESS",
+                d.sign_in_failures_per_address,
+            ),
+            sign_in_window_secs: d.sign_in_window_secs,
+            task_feeds_per_user: n("TASK_FEEDS_PER_USER", d.task_feeds_per_user as u32) as usize,
+            attachment_bytes_per_user: env("MAX_ATTACHMENT_BYTES_PER_USER")
+                .and_then(|v| v.parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(d.attachment_bytes_per_user),
+            trust_forwarded_for: env("TRUST_FORWARDED_FOR")
+                .is_some_and(|v| v == "1" || v == "true"),
+        }
+    }
 }
 
 impl Config {
@@ -100,6 +180,7 @@ impl Config {
                 .filter(|n| *n > 0)
                 .unwrap_or(10 * 1024 * 1024),
             public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
+            limits: Limits::from_env(env),
         })
     }
 }
@@ -148,6 +229,8 @@ pub struct AppState {
     pub agent: Arc<Agent>,
     pub chatkit: ChatKitServer,
     pub attachments: DiskAttachments,
+    /// Every per-user and per-address allowance (chat turns, sign-ins, uploads…).
+    pub limiter: Limiter,
 }
 
 impl AppState {
@@ -203,6 +286,7 @@ impl AppState {
         let agent = Arc::new(agent);
         let attachments = DiskAttachments::new(&config.data_dir, config.max_attachment_bytes);
         let chatkit = engine(&config, &db, &attachments, agent.clone());
+        let limiter = Limiter::new(rates(&config));
         AppState {
             leptos_options,
             config: Arc::new(config),
@@ -211,7 +295,49 @@ impl AppState {
             agent,
             chatkit,
             attachments,
+            limiter,
         }
+    }
+}
+
+/// The limiter's allowances from the configuration.
+fn rates(config: &Config) -> Rates {
+    let l = &config.limits;
+    let window = Duration::from_secs(l.window_secs);
+    let sign_in = Duration::from_secs(l.sign_in_window_secs);
+    let chat = Duration::from_secs(config.rate_limit_window_secs);
+    Rates {
+        rates: [
+            (
+                Bucket::ChatTurns,
+                Rate::new(config.rate_limit_per_minute, chat),
+            ),
+            (
+                Bucket::Transcriptions,
+                Rate::new(l.transcriptions_per_minute, window),
+            ),
+            (
+                Bucket::Attachments,
+                Rate::new(l.attachments_per_minute, window),
+            ),
+            (Bucket::Feedback, Rate::new(l.feedback_per_minute, window)),
+            (Bucket::Mcp, Rate::new(l.mcp_requests_per_minute, window)),
+            (
+                Bucket::TaskWrites,
+                Rate::new(l.task_writes_per_minute, window),
+            ),
+            (
+                Bucket::SignInAccount,
+                Rate::new(l.sign_in_failures_per_account, sign_in),
+            ),
+            (
+                Bucket::SignInAddress,
+                Rate::new(l.sign_in_failures_per_address, sign_in),
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        max_feeds_per_user: l.task_feeds_per_user,
     }
 }
 

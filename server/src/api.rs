@@ -8,7 +8,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use leptos::prelude::provide_context;
 use serde_json::json;
 
@@ -18,7 +18,7 @@ use app::state::AppState;
 
 use crate::caller::{BearerUser, CurrentUser};
 use crate::error::ApiError;
-use crate::rate_limit::ChatLimiter;
+use crate::rate_limit::{admit_request, refused};
 
 /// Largest request body accepted anywhere (a 16 000-character message is well under it).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -53,11 +53,11 @@ pub fn public_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
     Some(format!("{scheme}://{host}"))
 }
 
-/// `POST /api/chatkit`: the bearer token's user, the body parsed once, the turn limit on the
-/// parsed request, then the engine: one JSON answer or an SSE stream.
+/// `POST /api/chatkit`: the bearer token's user, the body parsed once, the per-user limits on
+/// the parsed request (and the attachment quota), then the engine: one JSON answer or an SSE
+/// stream.
 pub async fn chatkit(
     State(state): State<AppState>,
-    Extension(limiter): Extension<ChatLimiter>,
     BearerUser(user): BearerUser,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -67,7 +67,11 @@ pub async fn chatkit(
         _ => ChatKitError::bad_request(e.body_text()),
     })?;
     let request = ChatKitRequest::parse(&body).map_err(ChatKitError::from)?;
-    limiter.admit(&user.id, &request)?;
+    admit_request(&state, &user.id, &request)?;
+    if let ChatKitRequest::CreateAttachment(p) = &request {
+        crate::attachments::within_quota(&state, &user.id, u64::try_from(p.size).unwrap_or(0))
+            .await?;
+    }
     let answer = state
         .chatkit
         .process(
@@ -111,28 +115,32 @@ const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// `GET /api/tasks/events`: `data: changed` whenever the caller's tasks change through this
 /// instance (a page, the chat, an MCP client); the tasks page refetches on it. No task data
-/// goes through the feed, only the nudge.
+/// goes through the feed, only the nudge. A user holds at most `TASK_FEEDS_PER_USER` open
+/// at once (429 above); a closed connection frees its slot.
 pub async fn task_events(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
-) -> Response {
+) -> Result<Response, ApiError> {
+    let slot = state.limiter.open_feed(&user.id).map_err(refused)?;
     let changes = state.db.task_changes();
     let hello = futures::stream::once(async { Ok(Bytes::from_static(b": listening\n\n")) });
-    let nudges = futures::stream::unfold((changes, user.id), |(mut rx, uid)| async move {
-        use tokio::sync::broadcast::error::RecvError;
-        loop {
-            let frame: &'static [u8] = match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
-                Err(_) => b": keep-alive\n\n",
-                Ok(Ok(u)) if u == uid => b"data: changed\n\n",
-                Ok(Ok(_)) => continue,
-                // Missed some: one nudge covers them all.
-                Ok(Err(RecvError::Lagged(_))) => b"data: changed\n\n",
-                Ok(Err(RecvError::Closed)) => return None,
-            };
-            return Some((Ok(Bytes::from_static(frame)), (rx, uid)));
-        }
-    });
-    sse(futures::StreamExt::chain(hello, nudges))
+    // The slot rides in the stream's state: it is freed when the response body is dropped.
+    let nudges =
+        futures::stream::unfold((changes, user.id, slot), |(mut rx, uid, slot)| async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                let frame: &'static [u8] = match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
+                    Err(_) => b": keep-alive\n\n",
+                    Ok(Ok(u)) if u == uid => b"data: changed\n\n",
+                    Ok(Ok(_)) => continue,
+                    // Missed some: one nudge covers them all.
+                    Ok(Err(RecvError::Lagged(_))) => b"data: changed\n\n",
+                    Ok(Err(RecvError::Closed)) => return None,
+                };
+                return Some((Ok(Bytes::from_static(frame)), (rx, uid, slot)));
+            }
+        });
+    Ok(sse(futures::StreamExt::chain(hello, nudges)))
 }
 
 pub async fn health(State(state): State<AppState>) -> Response {

@@ -19,6 +19,8 @@ use app::state::AppState;
 
 use crate::caller::CurrentUser;
 use crate::error::ApiError;
+use crate::rate_limit::admit;
+use app::rate_limit::Bucket;
 
 /// Room for the multipart framing around the file (boundary lines, part headers).
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
@@ -38,6 +40,24 @@ fn conflict(message: &str) -> ChatKitError {
     ChatKitError::new(409, "conflict", message)
 }
 
+/// Refuses (413) an attachment of `incoming` bytes that would take the user's attachments past
+/// `MAX_ATTACHMENT_BYTES_PER_USER`.
+pub async fn within_quota(state: &AppState, user_id: &str, incoming: u64) -> Result<(), ApiError> {
+    let quota = state.config.limits.attachment_bytes_per_user;
+    let used = state.attachments.bytes_used(user_id).await?;
+    if used.saturating_add(incoming) <= quota {
+        return Ok(());
+    }
+    let mb = |b: u64| format!("{:.1} MB", b as f64 / 1_048_576.0);
+    Err(ChatKitError::too_large(format!(
+        "Your attachments already take {} of the {} you may keep; delete some chats with \
+         attachments before adding more.",
+        mb(used),
+        mb(quota)
+    ))
+    .into())
+}
+
 /// `POST …/{id}/upload`: multipart with a `file` field, as the official client sends it.
 async fn upload(
     State(state): State<AppState>,
@@ -46,6 +66,7 @@ async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Attachment>, ApiError> {
+    admit(&state, Bucket::Attachments, &user.id)?;
     let store = state.chatkit.store();
     let mut attachment = store.load_attachment(&user.id, &id).await?;
     if attachment.upload_descriptor.is_none() {
@@ -64,6 +85,7 @@ async fn upload(
         ))
         .into());
     }
+    within_quota(&state, &user.id, allowed).await?;
     let mut multipart = multipart.map_err(|e| ChatKitError::bad_request(e.body_text()))?;
     let mut bytes = state
         .attachments

@@ -4,7 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use app::auth::session::{authenticate, bearer, cookie, AuthError};
+use app::auth::session::{authenticate_bearer, authenticate_cookie, bearer, cookie, AuthError};
 use app::chatkit::ChatKitError;
 use app::state::AppState;
 use app::store::User;
@@ -12,7 +12,8 @@ use app::store::User;
 use crate::error::ApiError;
 
 /// The caller by bearer token (API clients, our panel) or session cookie (pages, `<img>`,
-/// `EventSource`, which cannot send headers): the task feed and the attachment bytes.
+/// `EventSource`, which cannot send headers): the task feed and the attachment bytes. A bearer
+/// token, when sent, decides; the cookie only counts as a live session's.
 pub struct CurrentUser(pub User);
 
 /// The caller by bearer token only (`/api/chatkit`, `/mcp`): a cookie does not count there.
@@ -22,8 +23,12 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(&parts.headers).or_else(|| cookie(&parts.headers));
-        Ok(CurrentUser(verify(state, token).await?))
+        let user = match (bearer(&parts.headers), cookie(&parts.headers)) {
+            (Some(token), _) => authenticate_bearer(state, &token).await,
+            (None, Some(token)) => authenticate_cookie(state, &token).await.map(|(u, _)| u),
+            (None, None) => Err(AuthError::Missing),
+        };
+        Ok(CurrentUser(user.map_err(refusal)?))
     }
 }
 
@@ -31,15 +36,19 @@ impl FromRequestParts<AppState> for BearerUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        Ok(BearerUser(verify(state, bearer(&parts.headers)).await?))
+        let user = match bearer(&parts.headers) {
+            Some(token) => authenticate_bearer(state, &token).await,
+            None => Err(AuthError::Missing),
+        };
+        Ok(BearerUser(user.map_err(refusal)?))
     }
 }
 
-/// The one mapping from credentials to a user or the error to answer.
-async fn verify(state: &AppState, token: Option<String>) -> Result<User, ChatKitError> {
-    let token = token.ok_or_else(|| ChatKitError::unauthorized(AuthError::Missing.to_string()))?;
-    authenticate(state, &token).await.map_err(|e| match e {
+/// The one mapping from a failed check to the error to answer.
+fn refusal(e: AuthError) -> ApiError {
+    match e {
         AuthError::Store => ChatKitError::unavailable(e.to_string()),
         e => ChatKitError::unauthorized(e.to_string()),
-    })
+    }
+    .into()
 }

@@ -10,7 +10,7 @@ use app::chatkit::ChatKitError;
 #[derive(Debug)]
 pub struct ApiError {
     pub error: ChatKitError,
-    /// Seconds until a retry can succeed (the turn limit's 429).
+    /// Seconds until a retry can succeed (a spent limit's 429).
     retry_after: Option<u64>,
 }
 
@@ -18,6 +18,10 @@ impl ApiError {
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        self.retry_after
     }
 }
 

@@ -49,15 +49,8 @@ pub fn router(state: AppState) -> Router {
             provide_context(list_state.clone())
         });
     let fn_state = state.clone();
-    let limiter = rate_limit::ChatLimiter::new(
-        state.config.rate_limit_per_minute,
-        std::time::Duration::from_secs(state.config.rate_limit_window_secs),
-    );
     let limited = Router::new()
-        .route(
-            "/api/chatkit",
-            post(api::chatkit).layer(axum::Extension(limiter)),
-        )
+        .route("/api/chatkit", post(api::chatkit))
         .route("/api/chatkit/health", get(api::health))
         .route("/api/tasks/events", get(api::task_events))
         .merge(mcp::routes(&state))
@@ -93,7 +86,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::sign_in_gate,
         ))
-        .layer(axum::middleware::from_fn(security::csrf))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

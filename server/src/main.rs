@@ -102,7 +102,10 @@ async fn serve() {
                 tracing::debug!("TCP_NODELAY: {e}");
             }
         });
-    axum::serve(listener, todokit_server::router(state))
+    // The peer address reaches handlers (per-address sign-in limits) as `ConnectInfo`.
+    let app =
+        todokit_server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

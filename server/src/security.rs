@@ -54,25 +54,39 @@ fn authority(origin: &str) -> Option<&str> {
     Some(&rest[..end]).filter(|a| !a.is_empty())
 }
 
-/// Whether a state-changing request comes from a page of ours. Requests without Origin and
-/// Referer (curl, API clients with bearer tokens) carry no ambient browser credentials risk.
-pub fn same_origin(headers: &HeaderMap) -> bool {
+/// Whether a state-changing request comes from a page of ours: its Origin (or Referer) names
+/// the `Host` it was sent to, or `PUBLIC_URL` (behind a proxy that rewrites `Host`). Requests
+/// without Origin and Referer (curl, API clients with bearer tokens) carry no ambient browser
+/// credentials risk.
+pub fn same_origin(headers: &HeaderMap, public_url: Option<&str>) -> bool {
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     let from = headers
         .get(header::ORIGIN)
         .or_else(|| headers.get(header::REFERER))
         .and_then(|v| v.to_str().ok());
-    match (from, host) {
-        (None, _) => true,
-        (Some(from), Some(host)) => authority(from).is_some_and(|a| a.eq_ignore_ascii_case(host)),
-        (Some(_), None) => false,
-    }
+    let Some(from) = from else {
+        return true;
+    };
+    let Some(from_authority) = authority(from) else {
+        return false;
+    };
+    let public = public_url.and_then(|u| Some((scheme(u)?, authority(u)?)));
+    host.is_some_and(|h| from_authority.eq_ignore_ascii_case(h))
+        || public.is_some_and(|(s, a)| {
+            scheme(from).is_some_and(|f| f.eq_ignore_ascii_case(s))
+                && from_authority.eq_ignore_ascii_case(a)
+        })
+}
+
+/// `scheme://…` → `scheme`.
+fn scheme(url: &str) -> Option<&str> {
+    url.split_once("://").map(|(s, _)| s)
 }
 
 /// Rejects cross-site non-GET requests with 403 before any handler runs.
-pub async fn csrf(req: Request, next: Next) -> Response {
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || same_origin(req.headers()) {
+    if safe || same_origin(req.headers(), state.config.public_url.as_deref()) {
         return next.run(req).await;
     }
     ApiError::from(ChatKitError::new(
@@ -97,7 +111,7 @@ pub async fn sign_in_gate(State(state): State<AppState>, req: Request, next: Nex
         return next.run(req).await;
     }
     let user = match session::cookie(req.headers()) {
-        Some(token) => session::authenticate(&state, &token).await.ok(),
+        Some(token) => session::authenticate_cookie(&state, &token).await.ok(),
         None => None,
     };
     match (user.is_some(), protected) {
@@ -135,23 +149,48 @@ mod tests {
 
     #[test]
     fn origin_must_match_the_host() {
-        assert!(same_origin(&h(&[("host", "a.test:3000")])));
-        assert!(same_origin(&h(&[
+        let same = |pairs: &[(&'static str, &str)]| same_origin(&h(pairs), None);
+        assert!(same(&[("host", "a.test:3000")]));
+        assert!(same(&[
             ("host", "a.test:3000"),
             ("origin", "http://a.test:3000")
-        ])));
-        assert!(!same_origin(&h(&[
+        ]));
+        assert!(!same(&[
             ("host", "a.test:3000"),
             ("origin", "http://evil.test")
-        ])));
-        assert!(!same_origin(&h(&[("host", "a.test"), ("origin", "null")])));
-        assert!(!same_origin(&h(&[
+        ]));
+        assert!(!same(&[("host", "a.test"), ("origin", "null")]));
+        assert!(!same(&[
             ("host", "a.test"),
             ("referer", "https://evil.test/x")
-        ])));
-        assert!(same_origin(&h(&[
+        ]));
+        assert!(same(&[
             ("host", "a.test"),
             ("referer", "https://a.test/tasks?x=1")
-        ])));
+        ]));
+    }
+
+    #[test]
+    fn origin_may_name_the_public_url_behind_a_proxy() {
+        let public = Some("https://todo.example.com");
+        let proxied = |origin: &str| {
+            same_origin(
+                &h(&[("host", "127.0.0.1:3000"), ("origin", origin)]),
+                public,
+            )
+        };
+        assert!(proxied("https://todo.example.com"));
+        assert!(proxied("https://TODO.example.com"));
+        assert!(!proxied("http://todo.example.com"), "another scheme");
+        assert!(!proxied("https://todo.example.com.evil.test"));
+        assert!(!proxied("https://evil.test"));
+        let with_port = Some("https://todo.example.com:8443");
+        let r = h(&[
+            ("host", "backend"),
+            ("origin", "https://todo.example.com:8443"),
+        ]);
+        assert!(same_origin(&r, with_port));
+        let r = h(&[("host", "backend"), ("origin", "https://todo.example.com")]);
+        assert!(!same_origin(&r, with_port));
     }
 }

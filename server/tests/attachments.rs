@@ -184,7 +184,7 @@ async fn an_image_goes_from_create_to_upload_to_a_message_and_is_deleted_with_it
     let res = app
         .http
         .get(&preview_url)
-        .header("cookie", format!("todokit_session={token}"))
+        .header("cookie", app.session_cookie(&user_id).await)
         .send()
         .await
         .unwrap();

@@ -448,3 +448,106 @@ async fn the_in_process_bridge_gives_what_task_tools_give() {
     assert_eq!(titles(&db, &bob).await, vec![("bob's".into(), false)]);
     assert_eq!(titles(&db, &alice).await, vec![("buy milk".into(), false)]);
 }
+
+/// `/mcp` POSTs count against the user's `MCP_REQUESTS_PER_MINUTE`: spent is 429 with
+/// `Retry-After` and a clear message, nothing is done, and other users keep their allowance.
+#[tokio::test]
+async fn http_requests_are_limited_per_user() {
+    let app = spawn_app_configured(
+        std::sync::Arc::new(app::agent::offline::OfflineAssistant),
+        |c| {
+            c.limits.mcp_requests_per_minute = 4;
+        },
+    )
+    .await;
+    let (alice, alice_token) = app.user().await;
+    let (_, bob_token) = app.user().await;
+    let mut c = Http::new(&app, Some(&alice_token));
+    c.initialize().await; // two POSTs
+    c.call("add_task", json!({"title": "one"})).await;
+    c.call("add_task", json!({"title": "two"})).await;
+    let (status, body) = c
+        .post(json!({"jsonrpc": "2.0", "id": 99, "method": "tools/call", "params": {"name": "add_task", "arguments": {"title": "three"}}}))
+        .await;
+    assert_eq!(status, 429);
+    let message = body.unwrap()["error"].as_str().unwrap().to_string();
+    assert!(message.contains("Too many MCP requests"), "{message}");
+    assert!(message.contains("Please wait"), "{message}");
+    let res = app
+        .http
+        .post(app.url("/mcp"))
+        .bearer_auth(&alice_token)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15).contains(&wait), "Retry-After {wait}");
+    assert_eq!(
+        titles(&app.state.db, &alice).await,
+        vec![("one".into(), false), ("two".into(), false)]
+    );
+    let mut b = Http::new(&app, Some(&bob_token));
+    b.initialize().await;
+}
+
+/// One validation bounds every task write: a tag longer than 40 characters, or more than 20
+/// tags, is a clear tool error over MCP and for the chat's tools, and nothing is stored.
+#[tokio::test]
+async fn tags_are_bounded_for_the_tools_over_mcp_and_in_process() {
+    let app = spawn_app().await;
+    let (alice, token) = app.user().await;
+    let long = "x".repeat(900);
+    let mut c = Http::new(&app, Some(&token));
+    c.initialize().await;
+    let r = c
+        .call("add_task", json!({"title": "t", "tags": [long]}))
+        .await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    let text = r["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("a tag can be at most 40 characters"),
+        "{text}"
+    );
+    let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+    let r = c
+        .call("add_task", json!({"title": "t", "tags": many}))
+        .await;
+    assert!(r["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("at most 20 tags"));
+    let id = task_titled(&app.state.db, &alice, "kept").await;
+    let r = c
+        .call(
+            "update_task",
+            json!({"task_id": id, "tags": ["y".repeat(41)]}),
+        )
+        .await;
+    assert_eq!(r["result"]["isError"], true, "{r}");
+    // The chat's path: the tools through the in-process MCP bridge.
+    let tools = McpTools::connect(TaskTools::new(app.state.db.clone(), alice.clone()))
+        .await
+        .unwrap();
+    let e = tools
+        .call("add_task", json!({"title": "t", "tags": ["z".repeat(41)]}))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, ToolError::InvalidArguments(m) if m.contains("at most 40")),
+        "{e:?}"
+    );
+    tools.close().await;
+    assert_eq!(
+        titles(&app.state.db, &alice).await,
+        vec![("kept".into(), false)]
+    );
+    assert!(app.state.db.task(&alice, id).await.unwrap().tags.is_empty());
+}

@@ -32,6 +32,14 @@ async fn call(app: &TestApp, token: Option<&str>, fn_path: &str, form: &str) -> 
     Reply::read(req.send().await.unwrap()).await
 }
 
+/// A new user signed in in a browser: their id and the session cookie's token.
+async fn signed_in(app: &TestApp) -> (String, String) {
+    let (user_id, _) = app.user().await;
+    let cookie = app.session_cookie(&user_id).await;
+    let token = cookie.split_once('=').unwrap().1.to_string();
+    (user_id, token)
+}
+
 fn enc(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {
@@ -184,8 +192,8 @@ async fn hostile_tokens_get_401_and_nothing_is_done() {
 #[tokio::test]
 async fn another_users_task_ids_are_not_found_by_any_server_function() {
     let app = spawn_app().await;
-    let (alice_id, alice) = app.user().await;
-    let (_, bob) = app.user().await;
+    let (alice_id, alice) = signed_in(&app).await;
+    let (_, bob) = signed_in(&app).await;
     let task = app
         .state
         .db
@@ -337,7 +345,7 @@ async fn chat_turns_are_limited_per_user_and_recover() {
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
     let app = spawn_app().await;
-    let (user_id, token) = app.user().await;
+    let (user_id, token) = signed_in(&app).await;
     let p = path::<app::tasks::CreateTask>();
     let send = |origin: Option<&'static str>, referer: Option<&'static str>| {
         let mut req = app
@@ -465,21 +473,30 @@ async fn sign_in_without_javascript_lands_signed_in_or_shows_the_error() {
     .await
     .unwrap();
     assert_eq!(r.status().as_u16(), 302);
-    assert_eq!(r.headers()["location"], "/");
-    // The same email again is refused.
+    assert_eq!(r.headers()["location"], app::auth::SIGNED_UP_URL);
+    assert!(
+        r.headers().get("set-cookie").is_none(),
+        "sign-up signs no one in"
+    );
+    let page = http
+        .get(app.url(app::auth::SIGNED_UP_URL))
+        .send()
+        .await
+        .unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains("your account is ready"), "{page}");
+    // The same email again (another password) gets the same answer: the form does not tell
+    // who has an account, and the account keeps its password.
     let r = post(
         path::<app::auth::SignUp>(),
-        format!(
-            "email={}&password=correct+horse+battery&name=N",
-            enc(&email)
-        ),
+        format!("email={}&password=another+password+1&name=M", enc(&email)),
         "/signup",
     )
     .await
     .unwrap();
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    let page = http.get(&back).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("already exists"), "{page}");
+    assert_eq!(r.status().as_u16(), 302);
+    assert_eq!(r.headers()["location"], app::auth::SIGNED_UP_URL);
+    assert!(r.headers().get("set-cookie").is_none());
 
     // Wrong password and unknown account read the same.
     for form in [
@@ -585,7 +602,7 @@ async fn protected_pages_redirect_to_sign_in_and_back() {
     assert!(!html.contains("evil.test"), "{html}");
 
     // Signing in (without JavaScript) lands on `next`; an off-site one lands on /.
-    let (_, token) = app.user().await;
+    let (_, token) = signed_in(&app).await;
     let email = format!("{}@example.com", app::chatkit::store::new_id("gate"));
     let r = http
         .post(app.url(path::<app::auth::SignUp>()))
@@ -640,7 +657,7 @@ async fn protected_pages_redirect_to_sign_in_and_back() {
 #[tokio::test]
 async fn sql_looking_text_is_stored_verbatim() {
     let app = spawn_app().await;
-    let (user_id, token) = app.user().await;
+    let (user_id, token) = signed_in(&app).await;
     let evil = "Robert'); DROP TABLE tasks;-- \" OR 1=1 %_ \\";
     let r = call(
         &app,
@@ -694,9 +711,10 @@ async fn sql_looking_text_is_stored_verbatim() {
         app.state.db.task(&user_id, id).await.unwrap().title,
         "1; DROP TABLE users"
     );
-    let (thread_id, events) = app.create_thread(&token, evil).await;
+    let bearer = app.state.keys.issue(&user_id, None, 3600);
+    let (thread_id, events) = app.create_thread(&bearer, evil).await;
     assert_eq!(events[1]["item"]["content"][0]["text"], evil.trim());
-    let r = app.get_thread(&token, &thread_id).await;
+    let r = app.get_thread(&bearer, &thread_id).await;
     assert_eq!(r.status, 200);
     assert!(
         app.state.db.user_by_id(&user_id).await.unwrap().is_some(),
@@ -707,7 +725,7 @@ async fn sql_looking_text_is_stored_verbatim() {
 #[tokio::test]
 async fn oversized_form_posts_get_413() {
     let app = spawn_app().await;
-    let (_, token) = app.user().await;
+    let (_, token) = signed_in(&app).await;
     let huge = "x".repeat(2 * 1024 * 1024);
     let r = call(
         &app,

@@ -10,13 +10,14 @@ use app::tools::TaskTools;
 use common::*;
 use serde_json::json;
 
-/// Opens the feed with the session cookie, as the tasks page's `EventSource` does, and reads
-/// its opening comment (from then on the subscription is live).
-async fn open_feed(app: &TestApp, token: &str) -> reqwest::Response {
+/// Opens the feed with a session cookie of `user_id`, as the tasks page's `EventSource` does,
+/// and reads its opening comment (from then on the subscription is live).
+async fn open_feed(app: &TestApp, user_id: &str) -> reqwest::Response {
+    let cookie = app.session_cookie(user_id).await;
     let mut res = app
         .http
         .get(app.url("/api/tasks/events"))
-        .header("cookie", format!("todokit_session={token}"))
+        .header("cookie", cookie)
         .send()
         .await
         .unwrap();
@@ -54,9 +55,9 @@ async fn assert_quiet(res: &mut reqwest::Response) {
 async fn each_change_to_my_tasks_nudges_my_feed_and_nobody_elses() {
     let app = spawn_app().await;
     let (alice, alice_token) = app.user().await;
-    let (_, bob_token) = app.user().await;
-    let mut feed = open_feed(&app, &alice_token).await;
-    let mut bobs = open_feed(&app, &bob_token).await;
+    let (bob, bob_token) = app.user().await;
+    let mut feed = open_feed(&app, &alice).await;
+    let mut bobs = open_feed(&app, &bob).await;
 
     // Bob's change first: had it leaked, Alice's feed would hold two nudges, not one.
     app.create_thread(&bob_token, "add bob's secret plan").await;
@@ -122,8 +123,8 @@ async fn the_feed_needs_a_valid_session() {
 #[tokio::test]
 async fn another_instances_changes_reach_the_feed_on_postgres_and_not_on_sqlite() {
     let app = spawn_app().await;
-    let (alice, token) = app.user().await;
-    let mut feed = open_feed(&app, &token).await;
+    let (alice, _) = app.user().await;
+    let mut feed = open_feed(&app, &alice).await;
     let other_instance = app::store::Db::connect(&app.state.config.database_url)
         .await
         .unwrap();

@@ -100,6 +100,25 @@ impl DiskAttachments {
     }
 }
 
+impl DiskAttachments {
+    /// Bytes a user's attachments take on disk, uploaded and being uploaded (their quota).
+    pub async fn bytes_used(&self, user_id: &str) -> Result<u64, ChatKitError> {
+        let dir = self.root.join(user_dir(user_id));
+        let mut entries = match tokio::fs::read_dir(&dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(io_error(e)),
+        };
+        let mut total = 0;
+        while let Some(entry) = entries.next_entry().await.map_err(io_error)? {
+            if let Ok(meta) = entry.metadata().await {
+                total += if meta.is_file() { meta.len() } else { 0 };
+            }
+        }
+        Ok(total)
+    }
+}
+
 /// A user's folder: the id itself when it is plain, else `=` and its hex (no `/` or `..` from
 /// a token's `sub`, and no clash with a plain id, which never contains `=`).
 fn user_dir(user_id: &str) -> String {

@@ -64,18 +64,28 @@ pub fn sign_in_url(path_and_query: &str) -> String {
 #[server]
 pub async fn get_session() -> Result<Option<Session>, AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let Some(user) = session::page_user().await? else {
+    let Some((user, sid)) = session::page_session().await? else {
         return Ok(None);
     };
+    // The API token names the session, so it stops working when the session ends.
+    let api_token = state.keys.issue_in_session(
+        &user.id,
+        user.email.as_deref(),
+        API_TOKEN_TTL_SECS,
+        token::API_TYPE,
+        &sid,
+    );
     Ok(Some(Session {
-        api_token: state
-            .keys
-            .issue(&user.id, user.email.as_deref(), API_TOKEN_TTL_SECS),
+        api_token,
         user_id: user.id,
         email: user.email,
         name: user.name,
     }))
 }
+
+/// Where sign-up sends everyone, new email or taken: the same answer either way, so the form
+/// cannot be used to learn who has an account.
+pub const SIGNED_UP_URL: &str = "/signin?signed_up=1";
 
 #[server]
 pub async fn sign_up(email: String, password: String, name: String) -> Result<(), AppError> {
@@ -85,16 +95,13 @@ pub async fn sign_up(email: String, password: String, name: String) -> Result<()
     let name = Some(name.trim())
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(100).collect::<String>());
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| AppError::Server(e.to_string()))?;
-    let user = state
-        .db
-        .create_user(&email, name.as_deref(), &hash)
-        .await
-        .map_err(session::fail)?;
-    session::start(&state, &user);
-    leptos_axum::redirect("/");
+    // Hashed whether or not the email is taken, so both take the same time.
+    let hash = password::bounded(move || password::hash(&password)).await;
+    match state.db.create_user(&email, name.as_deref(), &hash).await {
+        Ok(_) | Err(crate::store::StoreError::Conflict(_)) => {}
+        Err(e) => return Err(session::fail(e)),
+    }
+    leptos_axum::redirect(SIGNED_UP_URL);
     Ok(())
 }
 
@@ -104,6 +111,7 @@ pub async fn sign_in(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::rate_limit::Bucket;
     let state = expect_context::<crate::state::AppState>();
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
@@ -111,17 +119,50 @@ pub async fn sign_in(
             "Enter your email and password.".into(),
         )));
     }
-    let found = state.db.user_by_email(&email).await?;
-    let (user, hash) = match found {
-        Some((u, Some(h))) => (Some(u), h),
-        _ => (None, password::decoy_hash().to_string()),
+    // Every attempt holds a unit of both allowances while it runs; a success gives them back,
+    // so only failures count, and parallel guesses cannot slip past the limit.
+    let address = session::client_address(&state);
+    let limited = |l: crate::rate_limit::Limited| {
+        session::fail(AppError::RateLimited {
+            message: l
+                .message
+                .replace("failed sign-ins", "failed sign-ins for this account"),
+            retry_after_secs: l.retry_after_secs,
+        })
     };
-    let ok = tokio::task::spawn_blocking(move || password::verify(&password, &hash))
-        .await
-        .map_err(|e| AppError::Server(e.to_string()))?;
+    state
+        .limiter
+        .check(Bucket::SignInAccount, &email)
+        .map_err(limited)?;
+    if let Err(l) = state.limiter.check(Bucket::SignInAddress, &address) {
+        state.limiter.refund(Bucket::SignInAccount, &email);
+        return Err(session::fail(AppError::RateLimited {
+            message: l
+                .message
+                .replace("failed sign-ins", "failed sign-ins from your network"),
+            retry_after_secs: l.retry_after_secs,
+        }));
+    }
+    let found = state.db.user_by_email(&email).await;
+    let (user, hash) = match found {
+        Ok(Some((u, Some(h)))) => (Some(u), Some(h)),
+        Ok(_) => (None, None),
+        Err(e) => {
+            state.limiter.refund(Bucket::SignInAccount, &email);
+            state.limiter.refund(Bucket::SignInAddress, &address);
+            return Err(session::fail(e));
+        }
+    };
+    let ok = password::bounded(move || {
+        let hash = hash.unwrap_or_else(|| password::decoy_hash().to_string());
+        password::verify(&password, &hash)
+    })
+    .await;
     match user {
         Some(u) if ok => {
-            session::start(&state, &u);
+            state.limiter.refund(Bucket::SignInAccount, &email);
+            state.limiter.refund(Bucket::SignInAddress, &address);
+            session::start(&state, &u).await.map_err(session::fail)?;
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
         }
@@ -131,15 +172,42 @@ pub async fn sign_in(
     }
 }
 
+/// Ends this browser's session on the server and clears its cookie.
 #[server]
 pub async fn sign_out() -> Result<(), AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    if let Some((user, sid)) = session::page_session().await? {
+        state
+            .db
+            .revoke_session(&user.id, &sid)
+            .await
+            .map_err(session::fail)?;
+    }
     session::end();
     leptos_axum::redirect("/signin");
     Ok(())
 }
 
-/// Which sign-in, sign-up and sign-out actions a session answer reflects.
-type Versions = (usize, usize, usize);
+/// Ends every session of the signed-in user (every browser, and the API tokens their pages
+/// hold); tokens from another auth service are theirs to revoke.
+#[server]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    let state = expect_context::<crate::state::AppState>();
+    let (user, _) = session::page_session()
+        .await?
+        .ok_or_else(|| session::fail(AppError::Unauthorized))?;
+    state
+        .db
+        .revoke_all_sessions(&user.id)
+        .await
+        .map_err(session::fail)?;
+    session::end();
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// Which sign-in, sign-up, sign-out and sign-out-everywhere actions a session answer reflects.
+type Versions = (usize, usize, usize, usize);
 
 /// Session plus the actions that change it, provided once by `App`.
 #[derive(Clone, Copy)]
@@ -150,6 +218,7 @@ pub struct AuthContext {
     pub sign_in: ServerAction<SignIn>,
     pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
 }
 
 impl AuthContext {
@@ -175,11 +244,13 @@ pub fn provide_auth() -> AuthContext {
     let sign_in = ServerAction::<SignIn>::new();
     let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
+    let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
     let versions = Memo::new(move |_| {
         (
             sign_in.version().get(),
             sign_up.version().get(),
             sign_out.version().get(),
+            sign_out_everywhere.version().get(),
         )
     });
     let loaded = Resource::new(
@@ -192,6 +263,7 @@ pub fn provide_auth() -> AuthContext {
         sign_in,
         sign_up,
         sign_out,
+        sign_out_everywhere,
     };
     provide_context(ctx);
     ctx
@@ -228,13 +300,18 @@ where
 pub fn SignInPage() -> impl IntoView {
     let action = use_auth().sign_in;
     let error = form_error(action);
-    let next = leptos_router::hooks::use_query_map()
-        .get_untracked()
-        .get("next")
-        .filter(|n| safe_next(Some(n)) == n);
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let next = query.get("next").filter(|n| safe_next(Some(n)) == n);
+    let signed_up = query.get("signed_up").is_some();
     view! {
         <section class="auth-card">
             <h1>"Sign in"</h1>
+            <Show when=move || signed_up>
+                <p class="notice" role="status">
+                    "Thanks! If this email is new to us, your account is ready: sign in with it. "
+                    "If you already had an account, sign in with its password."
+                </p>
+            </Show>
             <ActionForm action=action attr:class="stack">
                 {next.map(|n| view! { <input type="hidden" name="next" value=n/> })}
                 <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
@@ -270,12 +347,18 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
+/// Sign-out, and beside it the end of every session of the account (other browsers too).
 #[component]
 pub fn SignOutButton() -> impl IntoView {
-    let action = use_auth().sign_out;
+    let auth = use_auth();
     view! {
-        <ActionForm action=action attr:class="inline">
+        <ActionForm action=auth.sign_out attr:class="inline">
             <button type="submit" class="link">"Sign out"</button>
+        </ActionForm>
+        <ActionForm action=auth.sign_out_everywhere attr:class="inline">
+            <button type="submit" class="link" title="Sign out on every device and browser">
+                "End all sessions"
+            </button>
         </ActionForm>
     }
 }

@@ -19,7 +19,31 @@ pub struct Claims {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// What one of our tokens is for ([`SESSION_TYPE`], [`API_TYPE`]); another service's
+    /// tokens carry neither and are API tokens (a `typ` of theirs that is not a string is
+    /// ignored, not refused).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_or_none"
+    )]
+    pub typ: Option<String>,
+    /// The sign-in session a token of ours was minted under; it lives only as long as that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
+
+fn string_or_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// `typ` of the session cookie's token: accepted as a cookie only, never as a bearer token.
+pub const SESSION_TYPE: &str = "todokit_session";
+/// `typ` of the page's short-lived API token: a bearer token, valid while its session is.
+pub const API_TYPE: &str = "todokit_api";
 
 /// `aud` as RFC 7519 allows it: one string, or an array (other issuers send either).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,10 +78,30 @@ impl TokenKeys {
         }
     }
 
-    /// Signs a token for `sub` valid for `ttl_secs`.
+    /// Signs a bearer token for `sub` valid for `ttl_secs`, tied to no session (the CLI's).
     pub fn issue(&self, sub: &str, email: Option<&str>, ttl_secs: i64) -> String {
+        self.sign(self.claims(sub, email, ttl_secs))
+    }
+
+    /// Signs a token of kind `typ` ([`SESSION_TYPE`] or [`API_TYPE`]) under session `sid`.
+    pub fn issue_in_session(
+        &self,
+        sub: &str,
+        email: Option<&str>,
+        ttl_secs: i64,
+        typ: &str,
+        sid: &str,
+    ) -> String {
+        self.sign(Claims {
+            typ: Some(typ.to_string()),
+            sid: Some(sid.to_string()),
+            ..self.claims(sub, email, ttl_secs)
+        })
+    }
+
+    fn claims(&self, sub: &str, email: Option<&str>, ttl_secs: i64) -> Claims {
         let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
+        Claims {
             sub: sub.to_string(),
             exp: now + ttl_secs,
             iat: Some(now),
@@ -66,7 +110,12 @@ impl TokenKeys {
             aud: self.audience.clone().map(Audience::One),
             email: email.map(str::to_string),
             name: None,
-        };
+            typ: None,
+            sid: None,
+        }
+    }
+
+    fn sign(&self, claims: Claims) -> String {
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail")
     }

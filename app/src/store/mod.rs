@@ -2,6 +2,7 @@
 //! written once (placeholders `$n` work on both) and run on whichever pool is open.
 
 mod error;
+mod sessions;
 mod tasks;
 mod threads;
 mod users;

@@ -35,13 +35,8 @@ fn invalid(m: String) -> StoreError {
 
 impl Db {
     pub async fn create_task(&self, user_id: &str, new: NewTask) -> StoreResult<Task> {
-        let title = clean_title(&new.title).map_err(invalid)?;
-        let tags = clean_tags(&new.tags).map_err(invalid)?;
-        if new.description.chars().count() > MAX_DESCRIPTION_CHARS {
-            return Err(invalid(format!(
-                "a description can be at most {MAX_DESCRIPTION_CHARS} characters"
-            )));
-        }
+        let new = new.validated().map_err(invalid)?;
+        let (title, tags) = (&new.title, &new.tags);
         let now = micros(Utc::now());
         on_pool!(self, p => {
             let r = sqlx::query(&format!(
@@ -49,11 +44,11 @@ impl Db {
                  VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
             ))
             .bind(user_id)
-            .bind(&title)
+            .bind(title)
             .bind(&new.description)
             .bind(new.priority.as_str())
             .bind(new.due_at.map(micros))
-            .bind(serde_json::to_string(&tags).expect("tags serialize"))
+            .bind(serde_json::to_string(tags).expect("tags serialize"))
             .bind(now)
             .fetch_one(p)
             .await
@@ -157,57 +152,46 @@ impl Db {
         })
     }
 
+    /// Applies a partial update in one statement, so concurrent edits of different fields
+    /// (the page, the chat, an MCP client) all land: each `SET` keeps the row's current value
+    /// for a field the patch leaves alone.
     pub async fn update_task(&self, user_id: &str, id: i64, patch: TaskPatch) -> StoreResult<Task> {
-        let mut t = self.task(user_id, id).await?;
-        if let Some(title) = &patch.title {
-            t.title = clean_title(title).map_err(invalid)?;
-        }
-        if let Some(d) = patch.description {
-            if d.chars().count() > MAX_DESCRIPTION_CHARS {
-                return Err(invalid(format!(
-                    "a description can be at most {MAX_DESCRIPTION_CHARS} characters"
-                )));
-            }
-            t.description = d;
-        }
-        if let Some(p) = patch.priority {
-            t.priority = p;
-        }
-        if let Some(d) = patch.due_at {
-            t.due_at = d.map(micros);
-        }
-        if let Some(tags) = &patch.tags {
-            t.tags = clean_tags(tags).map_err(invalid)?;
-        }
+        let patch = patch.validated().map_err(invalid)?;
         let now = micros(Utc::now());
-        if let Some(c) = patch.completed {
-            if c != t.completed {
-                t.completed = c;
-                t.completed_at = c.then_some(now);
-            }
-        }
-        t.updated_at = now;
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE tasks SET title = $1, description = $2, completed = $3, completed_at = $4, priority = $5,
-                   due_at = $6, tags = $7, updated_at = $8 WHERE id = $9 AND user_id = $10",
-            )
-            .bind(&t.title)
-            .bind(&t.description)
-            .bind(t.completed)
-            .bind(t.completed_at)
-            .bind(t.priority.as_str())
-            .bind(t.due_at)
-            .bind(serde_json::to_string(&t.tags).expect("tags serialize"))
-            .bind(t.updated_at)
-            .bind(id)
-            .bind(user_id)
-            .execute(p)
-            .await
-            .map_err(db_err)?;
+        let sql = format!(
+            "UPDATE tasks SET
+               title = COALESCE($1, title),
+               description = COALESCE($2, description),
+               priority = COALESCE($3, priority),
+               due_at = CASE WHEN $4 THEN $5 ELSE due_at END,
+               tags = COALESCE($6, tags),
+               completed_at = CASE WHEN $7 IS NULL OR $7 = completed THEN completed_at
+                                   WHEN $7 THEN $8 ELSE NULL END,
+               completed = COALESCE($7, completed),
+               updated_at = $8
+             WHERE id = $9 AND user_id = $10
+             RETURNING {COLUMNS}"
+        );
+        let task = on_pool!(self, p => {
+            let r = sqlx::query(&sql)
+                .bind(patch.title)
+                .bind(patch.description)
+                .bind(patch.priority.map(Priority::as_str))
+                .bind(patch.due_at.is_some())
+                .bind(patch.due_at.flatten().map(micros))
+                .bind(patch.tags.map(|t| serde_json::to_string(&t).expect("tags serialize")))
+                .bind(patch.completed)
+                .bind(now)
+                .bind(id)
+                .bind(user_id)
+                .fetch_optional(p)
+                .await
+                .map_err(db_err)?
+                .ok_or(StoreError::NotFound("task"))?;
+            task_from_row!(r)
         });
         self.tasks_changed(user_id).await;
-        Ok(t)
+        Ok(task)
     }
 
     /// Deletes and returns the task, so callers can echo or undo it.

@@ -21,6 +21,23 @@ async fn user_and_state() -> Result<(crate::state::AppState, crate::store::User)
     Ok((state, user))
 }
 
+/// Like `user_and_state`, for a server function that writes tasks: counted against the
+/// user's `TASK_WRITES_PER_MINUTE` (429 with `Retry-After` once spent).
+#[cfg(feature = "ssr")]
+async fn writer() -> Result<(crate::state::AppState, crate::store::User), AppError> {
+    let (state, user) = user_and_state().await?;
+    state
+        .limiter
+        .check(crate::rate_limit::Bucket::TaskWrites, &user.id)
+        .map_err(|l| {
+            fail(AppError::RateLimited {
+                message: l.message,
+                retry_after_secs: l.retry_after_secs,
+            })
+        })?;
+    Ok((state, user))
+}
+
 #[server]
 pub async fn list_tasks(filter: TaskFilter, sort: TaskSort) -> Result<Vec<Task>, AppError> {
     let (state, user) = user_and_state().await?;
@@ -39,7 +56,7 @@ pub async fn create_task(
     due: String,
     tags: String,
 ) -> Result<Task, AppError> {
-    let (state, user) = user_and_state().await?;
+    let (state, user) = writer().await?;
     let new = NewTask {
         title,
         description,
@@ -59,7 +76,7 @@ pub async fn update_task(
     due: String,
     tags: String,
 ) -> Result<Task, AppError> {
-    let (state, user) = user_and_state().await?;
+    let (state, user) = writer().await?;
     let patch = TaskPatch {
         title: Some(title),
         description: Some(description),
@@ -77,7 +94,7 @@ pub async fn update_task(
 
 #[server]
 pub async fn set_task_done(id: i64, done: bool) -> Result<Task, AppError> {
-    let (state, user) = user_and_state().await?;
+    let (state, user) = writer().await?;
     let patch = TaskPatch {
         completed: Some(done),
         ..Default::default()
@@ -92,14 +109,14 @@ pub async fn set_task_done(id: i64, done: bool) -> Result<Task, AppError> {
 /// Deletes for good and returns the task, which the page keeps for "Undo".
 #[server]
 pub async fn delete_task(id: i64) -> Result<Task, AppError> {
-    let (state, user) = user_and_state().await?;
+    let (state, user) = writer().await?;
     state.db.delete_task(&user.id, id).await.map_err(fail)
 }
 
 /// Undo of a delete: re-creates the task from its copy (a new id, same fields).
 #[server(input = server_fn::codec::Json)]
 pub async fn restore_task(task: Task) -> Result<Task, AppError> {
-    let (state, user) = user_and_state().await?;
+    let (state, user) = writer().await?;
     let new = NewTask {
         title: task.title,
         description: task.description,

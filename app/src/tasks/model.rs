@@ -117,10 +117,46 @@ pub struct TaskFilter {
     pub limit: Option<u32>,
 }
 
-/// Limits on task fields, checked once in the store layer.
+/// Limits on task fields, checked by `NewTask::validated` / `TaskPatch::validated`, which the
+/// store calls for every write (tasks page, chat, MCP).
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
 pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 40;
+
+impl NewTask {
+    /// The task with its title and tags normalised, or why it cannot be stored (shown to the
+    /// person or the model as is).
+    pub fn validated(self) -> Result<NewTask, String> {
+        Ok(NewTask {
+            title: clean_title(&self.title)?,
+            description: clean_description(self.description)?,
+            tags: clean_tags(&self.tags)?,
+            ..self
+        })
+    }
+}
+
+impl TaskPatch {
+    /// The patch with the same checks as [`NewTask::validated`] on each field it sets.
+    pub fn validated(self) -> Result<TaskPatch, String> {
+        Ok(TaskPatch {
+            title: self.title.as_deref().map(clean_title).transpose()?,
+            description: self.description.map(clean_description).transpose()?,
+            tags: self.tags.as_deref().map(clean_tags).transpose()?,
+            ..self
+        })
+    }
+}
+
+fn clean_description(d: String) -> Result<String, String> {
+    if d.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(format!(
+            "a description can be at most {MAX_DESCRIPTION_CHARS} characters"
+        ));
+    }
+    Ok(d)
+}
 
 /// Normalises and checks a title; the error is shown to users as is.
 pub fn clean_title(title: &str) -> Result<String, String> {
@@ -139,13 +175,21 @@ pub fn clean_title(title: &str) -> Result<String, String> {
 pub fn clean_tags(tags: &[String]) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
     for t in tags {
-        let t = t.trim().trim_start_matches('#').to_lowercase();
+        let t = t.trim().trim_start_matches('#');
+        let n = t.chars().count();
+        if n > MAX_TAG_CHARS {
+            let start: String = t.chars().take(12).collect();
+            return Err(format!(
+                "a tag can be at most {MAX_TAG_CHARS} characters ('{start}…' has {n})"
+            ));
+        }
+        let t = t.to_lowercase();
         if !t.is_empty() && !out.contains(&t) {
             out.push(t);
         }
-    }
-    if out.len() > MAX_TAGS {
-        return Err(format!("a task can have at most {MAX_TAGS} tags"));
+        if out.len() > MAX_TAGS {
+            return Err(format!("a task can have at most {MAX_TAGS} tags"));
+        }
     }
     Ok(out)
 }
@@ -228,6 +272,47 @@ pub fn parse_due(s: &str) -> Result<Option<DateTime<Utc>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_check_bounds_title_description_and_tags() {
+        let new = |title: &str, description: &str, tags: Vec<String>| NewTask {
+            title: title.into(),
+            description: description.into(),
+            tags,
+            ..Default::default()
+        };
+        let ok = new(" a ", "", vec!["#Work".into(), "work".into(), " ".into()]);
+        let ok = ok.validated().unwrap();
+        assert_eq!(
+            (ok.title.as_str(), ok.tags),
+            ("a", vec!["work".to_string()])
+        );
+        let long_tag = "x".repeat(MAX_TAG_CHARS + 1);
+        let e = new("a", "", vec![long_tag.clone()])
+            .validated()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "a tag can be at most 40 characters ('xxxxxxxxxxxx…' has 41)"
+        );
+        let many: Vec<String> = (0..=MAX_TAGS).map(|i| format!("t{i}")).collect();
+        let e = new("a", "", many.clone()).validated().unwrap_err();
+        assert_eq!(e, "a task can have at most 20 tags");
+        assert!(new("", "", vec![]).validated().is_err());
+        assert!(new(&"t".repeat(201), "", vec![]).validated().is_err());
+        assert!(new("a", &"d".repeat(10_001), vec![]).validated().is_err());
+        let patch = TaskPatch {
+            tags: Some(vec![long_tag]),
+            ..Default::default()
+        };
+        assert!(patch.validated().unwrap_err().contains("at most 40"));
+        let patch = TaskPatch {
+            tags: Some(many),
+            ..Default::default()
+        };
+        assert!(patch.validated().is_err());
+        assert_eq!(TaskPatch::default().validated(), Ok(TaskPatch::default()));
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -119,6 +119,7 @@ async fn spawn_app_inner(
         transcription: None,
         max_attachment_bytes: 10 * 1024 * 1024,
         public_url: None,
+        limits: Default::default(),
     };
     adjust(&mut config);
     let db = Db::connect(&config.database_url)
@@ -132,6 +133,7 @@ async fn spawn_app_inner(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = todokit_server::router(state.clone());
+    let router = router.into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     TestApp {
         addr,
@@ -218,6 +220,20 @@ impl TestApp {
         let user = self.state.db.create_user(&email, None, "x").await.unwrap();
         let token = self.state.keys.issue(&user.id, Some(&email), 3600);
         (user.id, token)
+    }
+
+    /// A signed-in browser's session cookie for `user_id` (`name=value`), with its server-side
+    /// session, as signing in sets it.
+    pub async fn session_cookie(&self, user_id: &str) -> String {
+        let sid = self.state.db.create_session(user_id, 3600).await.unwrap();
+        let token = self.state.keys.issue_in_session(
+            user_id,
+            None,
+            3600,
+            app::auth::token::SESSION_TYPE,
+            &sid,
+        );
+        format!("{}={token}", app::auth::session::COOKIE_NAME)
     }
 
     pub async fn post_raw(&self, token: Option<&str>, body: &str) -> Reply {
