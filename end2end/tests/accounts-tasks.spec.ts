@@ -67,6 +67,13 @@ test("sign up, sign in, manage tasks, sign out, protected pages redirect to sign
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/tasks\?status=open$/);
   await expect(page.locator(".task", { hasText: "water the ferns" })).toHaveCount(1);
+
+  // Ending all sessions signs this browser out too, on the server: the tasks page is closed.
+  await hydrated(page);
+  await page.getByRole("button", { name: "End all sessions" }).click();
+  await expect(page).toHaveURL(/\/signin$/);
+  await page.goto("/tasks");
+  await expect(page).toHaveURL(/\/signin\?next=\/tasks$/);
 });
 
 test("a task added in the chat appears on the open tasks page without a reload", async ({ page }) => {

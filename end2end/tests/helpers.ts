@@ -6,7 +6,8 @@ export async function hydrated(page: Page) {
 }
 
 let counter = 0;
-/** Signs up a fresh user and lands on the home page, signed in. */
+/** Signs up a fresh user, then signs in (sign-up answers the same whether or not an email is
+ * taken, so it signs no one in), and lands on the home page, signed in. */
 export async function signUp(page: Page, name = "Tester") {
   const email = `user${Date.now()}-${counter++}@example.com`;
   await page.goto("/signup");
@@ -15,6 +16,12 @@ export async function signUp(page: Page, name = "Tester") {
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill("correct horse battery");
   await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/signin\?signed_up=1$/);
+  await expect(page.getByRole("status")).toContainText("your account is ready");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: `Hello, ${name}` })).toBeVisible();
   return email;
 }
