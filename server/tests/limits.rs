@@ -316,7 +316,11 @@ async fn task_fields_are_bounded_for_the_tasks_page() {
     .await
     .unwrap();
     assert_eq!(r.status(), 422, "a 900 KB tag");
-    assert!(r.text().await.unwrap().contains("a tag can be at most 40 characters"));
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("a tag can be at most 40 characters"));
     let r = call(
         app::tasks::CreateTask::PATH,
         format!(
