@@ -28,6 +28,10 @@ pub enum Script {
     Cut(Vec<Value>),
     /// These chunks, then a line that is not JSON (and more chunks after it).
     Garbage(Vec<Value>),
+    /// The inner script's chunks with this pause between them (a slow model, mid-stream).
+    Paced(Duration, Box<Script>),
+    /// HTTP 200 with this content type and body as is (a proxy's page, a truncated JSON).
+    Raw(&'static str, String),
 }
 
 #[derive(Default)]
@@ -122,6 +126,11 @@ impl ScriptedLlm {
     pub fn scripts_left(&self) -> usize {
         self.inner.scripts.lock().unwrap().len()
     }
+
+    /// Drops the scripts nobody asked for (turns that never reached the model).
+    pub fn clear(&self) {
+        self.inner.scripts.lock().unwrap().clear();
+    }
 }
 
 async fn completions(
@@ -187,6 +196,11 @@ fn error_status(status: u16) -> Response {
 
 /// An SSE response of these `data:` payloads; `cut` ends it with a broken connection.
 fn sse(payloads: Vec<String>, cut: bool) -> Response {
+    paced_sse(payloads, cut, Duration::from_millis(2))
+}
+
+/// [`sse`] with `pace` between frames.
+fn paced_sse(payloads: Vec<String>, cut: bool, pace: Duration) -> Response {
     let mut frames: Vec<Result<Bytes, std::io::Error>> = payloads
         .into_iter()
         .map(|p| Ok(Bytes::from(format!("data: {p}\n\n"))))
@@ -195,8 +209,8 @@ fn sse(payloads: Vec<String>, cut: bool) -> Response {
         frames.push(Err(std::io::Error::other("connection cut")));
     }
     // Small pauses so the client really receives the chunks one by one.
-    let body = futures::stream::iter(frames).then(|f| async move {
-        tokio::time::sleep(Duration::from_millis(2)).await;
+    let body = futures::stream::iter(frames).then(move |f| async move {
+        tokio::time::sleep(pace).await;
         f
     });
     Response::builder()
@@ -230,6 +244,19 @@ fn answer(script: Script) -> futures::future::BoxFuture<'static, Response> {
                 p.push("[DONE]".into());
                 sse(p, false)
             }
+            Script::Paced(pace, inner) => match *inner {
+                Script::Stream(chunks) => {
+                    let mut p = payloads(chunks);
+                    p.push("[DONE]".into());
+                    paced_sse(p, false, pace)
+                }
+                Script::Cut(chunks) => paced_sse(payloads(chunks), true, pace),
+                other => answer(other).await,
+            },
+            Script::Raw(content_type, body) => Response::builder()
+                .header("content-type", content_type)
+                .body(Body::from(body))
+                .unwrap(),
         }
     })
 }
