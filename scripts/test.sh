@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting and lints, the Rust suite on SQLite (and on PostgreSQL when
 # TEST_DATABASE_URL is set), the SDK conformance run and the type checks against the official
-# client's types, then the browser suite against a fresh release build.
+# client's types, a short run of each fuzz target, then the browser suite against a fresh
+# release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh browser
@@ -30,9 +31,18 @@ log "official React client page compiles (tsc --noEmit, end2end/official-client)
 (cd end2end/official-client && npm ci --no-audit --no-fund && npx tsc --noEmit -p tsconfig.json)
 
 if [ -n "${TEST_DATABASE_URL:-}" ]; then
-  log "cargo test on PostgreSQL ($TEST_DATABASE_URL)"
-  cargo test -p app -p todokit-server --features app/ssr
+  # A database of this run's own: whatever an earlier checkout migrated into the shared one
+  # (another branch's migration, say) cannot fail this run, and parallel runs do not meet.
+  run_db="todokit_test_$$"
+  base_url="${TEST_DATABASE_URL%/*}"
+  psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $run_db"
+  trap 'psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS $run_db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+  log "cargo test on PostgreSQL ($base_url/$run_db)"
+  TEST_DATABASE_URL="$base_url/$run_db" cargo test -p app -p todokit-server --features app/ssr
 fi
+
+log "fuzz smoke: each libFuzzer target for 15 s (scripts/fuzz-smoke.sh)"
+scripts/fuzz-smoke.sh
 
 log "release build (cargo leptos build --release)"
 cargo leptos build --release

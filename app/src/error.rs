@@ -40,7 +40,7 @@ impl From<crate::store::StoreError> for AppError {
             StoreError::NotFound(_) => AppError::NotFound,
             StoreError::Conflict(m) => AppError::Conflict(m),
             StoreError::Invalid(m) => AppError::Invalid(m),
-            StoreError::Database(m) => {
+            StoreError::Database(m) | StoreError::Unavailable(m) => {
                 tracing::error!("database error: {m}");
                 AppError::Server("the database is unavailable".into())
             }

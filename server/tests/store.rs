@@ -3,7 +3,7 @@
 
 mod common;
 
-use app::chatkit::store::{new_id, ThreadStore};
+use app::chatkit::store::{new_id, new_thread, ThreadStore};
 use app::chatkit::types::*;
 use app::chatkit::ChatKitError;
 use chrono::{Duration, Utc};
@@ -14,17 +14,6 @@ async fn user(db: &app::store::Db) -> String {
         .await
         .unwrap()
         .id
-}
-
-fn thread() -> ThreadMetadata {
-    ThreadMetadata {
-        title: None,
-        id: new_id("thr"),
-        created_at: Utc::now(),
-        status: ThreadStatus::Active,
-        allowed_image_domains: None,
-        metadata: Default::default(),
-    }
 }
 
 fn message(thread_id: &str, text: &str, offset_ms: i64) -> ThreadItem {
@@ -43,7 +32,7 @@ fn message(thread_id: &str, text: &str, offset_ms: i64) -> ThreadItem {
 async fn thread_and_items_round_trip_exactly() {
     let db = test_db().await;
     let uid = user(&db).await;
-    let mut t = thread();
+    let mut t = new_thread();
     t.metadata
         .insert("k".into(), serde_json::json!({"nested": [1, "two"]}));
     db.create_thread(&uid, &t, None).await.unwrap();
@@ -108,7 +97,7 @@ async fn thread_and_items_round_trip_exactly() {
 async fn item_pages_walk_both_orders_without_gaps() {
     let db = test_db().await;
     let uid = user(&db).await;
-    let t = thread();
+    let t = new_thread();
     db.create_thread(&uid, &t, None).await.unwrap();
     let empty = db
         .load_thread_items(&uid, &t.id, None, 2, Order::Asc)
@@ -163,7 +152,7 @@ async fn another_users_rows_are_invisible() {
     let db = test_db().await;
     let alice = user(&db).await;
     let bob = user(&db).await;
-    let t = thread();
+    let t = new_thread();
     db.create_thread(&alice, &t, None).await.unwrap();
     let it = message(&t.id, "private", 0);
     db.add_thread_item(&alice, &it).await.unwrap();
@@ -219,7 +208,7 @@ async fn another_users_rows_are_invisible() {
 async fn a_deleted_thread_is_never_written_back() {
     let db = test_db().await;
     let uid = user(&db).await;
-    let mut t = thread();
+    let mut t = new_thread();
     db.create_thread(&uid, &t, None).await.unwrap();
     db.delete_thread(&uid, &t.id).await.unwrap();
     // A turn that ends after the delete sets its title: an update of nothing.
@@ -276,12 +265,12 @@ async fn a_thread_is_created_with_its_first_message_and_attachments_or_not_at_al
     db.save_attachment(&uid, &loose).await.unwrap();
 
     // The message fails to go in (its id is taken on that thread): nothing of it is stored.
-    let t = thread();
+    let t = new_thread();
     let mut taken = attachment(Some(&t.id));
     taken.id = loose.id.clone();
     let first = user_message(&t.id, vec![taken.clone()]);
     db.create_thread(&uid, &t, Some(&first)).await.unwrap();
-    let t2 = thread();
+    let t2 = new_thread();
     let mut moved = taken.clone();
     moved.thread_id = Some(t2.id.clone());
     let mut clash = user_message(&t2.id, vec![moved]);
@@ -311,7 +300,7 @@ async fn a_thread_is_created_with_its_first_message_and_attachments_or_not_at_al
 async fn the_items_after_one_go_at_once_and_the_rest_stay() {
     let db = test_db().await;
     let uid = user(&db).await;
-    let (t, other) = (thread(), thread());
+    let (t, other) = (new_thread(), new_thread());
     db.create_thread(&uid, &t, None).await.unwrap();
     db.create_thread(&uid, &other, None).await.unwrap();
     let mut ids = Vec::new();

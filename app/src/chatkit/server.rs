@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::error::ChatKitError;
 use super::runs::{Runs, Slot};
-use super::store::{new_id, AttachmentStore, ThreadStore};
+use super::store::{new_id, new_thread, AttachmentStore, ThreadStore};
 use super::stream::{Preamble, Work};
 use super::types::*;
 
@@ -213,14 +213,7 @@ impl ChatKitServer {
 
     async fn create_thread(&self, ctx: RespondContext, p: CreateThreadParams) -> Answer {
         let user_item = self.user_item(&ctx, "", p.input).await?;
-        let thread = ThreadMetadata {
-            title: None,
-            id: new_id("thr"),
-            created_at: Utc::now(),
-            status: ThreadStatus::Active,
-            allowed_image_domains: None,
-            metadata: Default::default(),
-        };
+        let thread = new_thread();
         let slot = self.claim(&ctx, &thread)?;
         self.start(
             slot,

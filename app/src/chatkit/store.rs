@@ -20,6 +20,18 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{:032x}", a ^ b.rotate_left(7))
 }
 
+/// A new, untitled, active thread: the one way a thread comes into being.
+pub fn new_thread() -> ThreadMetadata {
+    ThreadMetadata {
+        title: None,
+        id: new_id("thr"),
+        created_at: chrono::Utc::now(),
+        status: super::types::ThreadStatus::Active,
+        allowed_image_domains: None,
+        metadata: Default::default(),
+    }
+}
+
 /// Which id prefix an item kind gets.
 pub fn item_prefix(item: &super::types::ItemKind) -> &'static str {
     use super::types::ItemKind::*;

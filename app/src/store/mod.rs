@@ -105,7 +105,8 @@ impl Db {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
+                // A database that is down answers 503 within seconds, not after a long wait.
+                .acquire_timeout(Duration::from_secs(3))
                 .connect(url)
                 .await
                 .map_err(db_err)?;

@@ -19,6 +19,10 @@ impl From<StoreError> for ChatKitError {
             StoreError::NotFound(what) => ChatKitError::not_found(what),
             StoreError::Conflict(m) => ChatKitError::new(409, "conflict", m),
             StoreError::Invalid(m) => ChatKitError::invalid(m),
+            StoreError::Unavailable(m) => {
+                tracing::warn!("store unavailable: {m}");
+                ChatKitError::unavailable("storage is unavailable, try again")
+            }
             StoreError::Database(m) => {
                 tracing::error!("store error: {m}");
                 ChatKitError::internal("storage is unavailable, try again")
