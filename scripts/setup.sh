@@ -39,9 +39,10 @@ if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/end2end/
   (cd "$root/end2end" && npm ci --no-audit --no-fund)
 fi
 
-if [ "$want_browser" = "browser" ] && [ ! -x /usr/bin/chromium ]; then
-  log "installing Debian chromium"
+# Noto's Arabic-script fonts: without them Urdu (e.g. ے) shows as boxes in headless Chromium.
+if [ "$want_browser" = "browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q NotoNastaliqUrdu; }; then
+  log "installing Debian chromium and fonts-noto-core"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core >/dev/null
 fi

@@ -8,6 +8,7 @@ pub mod chatkit;
 pub mod components;
 pub mod error;
 pub mod hooks;
+pub mod i18n;
 pub mod tasks;
 pub mod url;
 
@@ -39,6 +40,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -53,6 +55,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // The UI language and theme; both set `<html lang dir data-theme>` once hydrated.
+    i18n::provide_i18n();
+    components::theme::provide_theme();
     let auth = provide_auth();
     let signed_in = move || matches!(auth.session(), Some(Ok(Some(_))));
 

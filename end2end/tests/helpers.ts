@@ -31,3 +31,26 @@ export async function openChat(page: Page) {
   await page.getByRole("button", { name: "Open chat" }).click();
   await expect(page.getByRole("dialog", { name: "Chat" })).toBeVisible();
 }
+
+/** The open chat panel (its accessible name follows the UI language). */
+export function chatPanel(page: Page, name = "Chat") {
+  return page.getByRole("dialog", { name });
+}
+
+/** Sends `text` from the composer and waits until the turn is over (Send enabled again). */
+export async function say(page: Page, text: string) {
+  const panel = chatPanel(page);
+  await panel.getByLabel("Message").fill(text);
+  await panel.getByLabel("Message").press("Enter");
+  await expect(panel.locator(".chat-thinking")).toHaveCount(0);
+  await expect(panel.getByRole("button", { name: "Send" })).toBeEnabled();
+  return panel;
+}
+
+/** Writes a screenshot for the README (end2end/screenshots/NAME.png). */
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `screenshots/${name}.png` });
+}
+
+/** Any character an emoji font would be needed for (Debian's Chromium has none). */
+export const EMOJI = /[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}\u{1F000}-\u{1F2FF}]/u;

@@ -1,4 +1,6 @@
-//! Reusable views: the chat launcher and panel, and safe markdown.
+//! Reusable views: the chat launcher and panel, icons, the theme toggle, and safe markdown.
 
 pub mod chat;
+pub mod icons;
 pub mod markdown;
+pub mod theme;

@@ -13,6 +13,10 @@ pub const ENDPOINT: &str = "/api/chatkit";
 pub enum ClientError {
     /// 401: the token expired; the caller refreshes it and may retry.
     Unauthorized,
+    /// 429: too many turns; `Retry-After` in seconds when the server said.
+    RateLimited {
+        retry_after: Option<u64>,
+    },
     /// Any other refusal, with the server's message.
     Http {
         status: u16,
@@ -25,6 +29,11 @@ impl std::fmt::Display for ClientError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ClientError::Unauthorized => write!(f, "Your session has expired. Please try again."),
+            ClientError::RateLimited { retry_after } => write!(
+                f,
+                "Slow down: try again in {} s.",
+                retry_after.unwrap_or(10)
+            ),
             ClientError::Http { message, .. } => write!(f, "{message}"),
             ClientError::Network(m) => write!(f, "Network error: {m}"),
         }
@@ -74,6 +83,13 @@ mod browser {
     async fn checked(res: Response) -> Result<Response, ClientError> {
         if res.status() == 401 {
             return Err(ClientError::Unauthorized);
+        }
+        if res.status() == 429 {
+            let retry_after = res
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.trim().parse().ok());
+            return Err(ClientError::RateLimited { retry_after });
         }
         if !res.ok() {
             let status = res.status();

@@ -1,6 +1,6 @@
 //! The chat: a floating button on every signed-in page and the panel it opens (400 px on
 //! desktop, full screen on phones). It speaks ChatKit to `/api/chatkit` (attachments by two-phase
-//! upload) and keeps the current thread id in localStorage so a reload reopens the conversation.
+//! upload) and keeps the current thread id and the unsent draft in localStorage.
 
 pub mod client;
 pub mod speech;
@@ -11,12 +11,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::attachments::{allowed_list, preview_path};
-use crate::auth::use_auth;
+use crate::auth::{sign_in_url, use_auth};
 use crate::chatkit::types::*;
+use crate::components::icons::{icon, Icon};
 use crate::components::markdown::Markdown;
+use crate::components::theme::ThemeToggle;
 use crate::hooks::use_auto_scroll::use_auto_scroll;
+use crate::hooks::use_clipboard::copy_to_clipboard;
 use crate::hooks::use_ime_enter::use_ime_enter;
 use crate::hooks::use_local_storage::use_local_storage;
+use crate::i18n::{use_i18n, I18n, Key, Locale};
 use client::ClientError;
 use widget::{FiredAction, WidgetView};
 
@@ -26,6 +30,65 @@ enum PanelView {
     History,
 }
 
+/// What the error's Retry button does again.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Retry {
+    /// Send the composer's text (it was put back there).
+    Send,
+    /// `threads.retry_after_item` on the last user message.
+    LastAnswer,
+}
+
+/// An error shown under the messages, with what the user can do about it.
+#[derive(Clone, Debug, PartialEq)]
+struct PanelError {
+    text: String,
+    retry: Option<Retry>,
+    sign_in: bool,
+}
+
+impl PanelError {
+    fn text(text: impl Into<String>) -> Self {
+        PanelError {
+            text: text.into(),
+            retry: None,
+            sign_in: false,
+        }
+    }
+
+    /// A failed request in the UI's words: 401 → sign in (the draft is kept), 429 → wait,
+    /// offline or 5xx → retry.
+    fn from_client(e: &ClientError, i18n: I18n, retry: Option<Retry>) -> Self {
+        match e {
+            ClientError::Unauthorized => PanelError {
+                text: i18n.t(Key::ErrSession).into(),
+                retry,
+                sign_in: true,
+            },
+            ClientError::RateLimited { retry_after } => PanelError {
+                text: i18n.fill(
+                    Key::ErrSlowDown,
+                    "{n}",
+                    &retry_after.unwrap_or(10).to_string(),
+                ),
+                retry,
+                sign_in: false,
+            },
+            ClientError::Http { status, .. } if *status >= 500 => PanelError {
+                text: i18n.fill(Key::ErrServer, "{n}", &status.to_string()),
+                retry,
+                sign_in: false,
+            },
+            ClientError::Http { message, .. } => PanelError::text(message.clone()),
+            ClientError::Network(_) => PanelError {
+                text: i18n.t(Key::ErrOffline).into(),
+                retry,
+                sign_in: false,
+            },
+        }
+    }
+}
+
 /// Everything the panel shows, as signals.
 #[derive(Clone, Copy)]
 struct Chat {
@@ -33,18 +96,29 @@ struct Chat {
     title: RwSignal<Option<String>>,
     items: RwSignal<Vec<ThreadItem>>,
     streaming: RwSignal<bool>,
-    error: RwSignal<Option<String>>,
+    error: RwSignal<Option<PanelError>>,
     progress: RwSignal<Option<String>>,
     threads: RwSignal<Vec<Thread>>,
+    /// The history's next page (`after`), when there is one.
+    threads_after: RwSignal<Option<String>>,
     view: RwSignal<PanelView>,
     loaded_for: RwSignal<Option<String>>,
     /// The widget node showing a running action: (item id, node path).
     busy: RwSignal<Option<(String, String)>>,
+    /// The assistant's last complete answer, for the screen reader's live region.
+    announce: RwSignal<String>,
+    /// Thumbs given in this session, by item id.
+    feedback: RwSignal<Vec<(String, FeedbackKind)>>,
+    /// An assistant message a failure cut short.
+    cut_off: RwSignal<Option<String>>,
+    /// How many items there were when the current request started (its answer comes after).
+    turn_start: RwSignal<usize>,
+    i18n: I18n,
 }
 
 impl Chat {
     /// An empty panel on `thread_id` (the remembered thread, if any).
-    fn new(thread_id: RwSignal<Option<String>>) -> Self {
+    fn new(thread_id: RwSignal<Option<String>>, i18n: I18n) -> Self {
         Chat {
             thread_id,
             title: RwSignal::new(None),
@@ -53,9 +127,15 @@ impl Chat {
             error: RwSignal::new(None),
             progress: RwSignal::new(None),
             threads: RwSignal::new(Vec::new()),
+            threads_after: RwSignal::new(None),
             view: RwSignal::new(PanelView::Chat),
             loaded_for: RwSignal::new(None),
             busy: RwSignal::new(None),
+            announce: RwSignal::new(String::new()),
+            feedback: RwSignal::new(Vec::new()),
+            cut_off: RwSignal::new(None),
+            turn_start: RwSignal::new(0),
+            i18n,
         }
     }
 
@@ -86,22 +166,54 @@ impl Chat {
                 self.items.update(|items| items.retain(|i| i.id != item_id))
             }
             ThreadStreamEvent::ProgressUpdate { text, .. } => self.progress.set(Some(text)),
-            ThreadStreamEvent::Error { message, .. } => self.error.set(Some(
-                message.unwrap_or_else(|| "Something went wrong. Please try again.".into()),
-            )),
-            ThreadStreamEvent::Notice { message, .. } => self.error.set(Some(message)),
+            ThreadStreamEvent::Error {
+                message,
+                allow_retry,
+                ..
+            } => self.error.set(Some(PanelError {
+                text: message.unwrap_or_else(|| self.i18n.t(Key::ErrGeneric).into()),
+                retry: allow_retry.then_some(Retry::LastAnswer),
+                sign_in: false,
+            })),
+            ThreadStreamEvent::Notice { message, .. } => {
+                self.error.set(Some(PanelError::text(message)))
+            }
             ThreadStreamEvent::StreamOptions { .. } | ThreadStreamEvent::ClientEffect { .. } => {}
         }
     }
 
-    /// Runs one streamed request (a message or a widget action), applying its events.
+    /// Runs one streamed request (a message or a widget action), applying its events. An
+    /// answer a failure interrupted is marked as cut off; a finished one is announced.
     async fn stream(self, token: &str, req: &ChatKitRequest) -> Result<(), ClientError> {
         self.error.set(None);
+        self.cut_off.set(None);
         self.streaming.set(true);
+        let before = self.items.with_untracked(Vec::len);
+        self.turn_start.set(before);
         let result = client::request_stream(token, req, move |ev| self.apply(ev)).await;
         self.streaming.set(false);
         self.progress.set(None);
+        let failed = result.is_err() || self.error.with_untracked(Option::is_some);
+        let newest = self.items.with_untracked(|items| {
+            items[before.min(items.len())..]
+                .iter()
+                .rev()
+                .find(|i| matches!(i.kind, ItemKind::AssistantMessage { .. }))
+                .map(|i| (i.id.clone(), i.assistant_text().unwrap_or_default()))
+        });
+        if let Some((id, text)) = newest {
+            if failed {
+                self.cut_off.set(Some(id));
+            } else {
+                self.announce.set(text);
+            }
+        }
         result
+    }
+
+    /// Whether the thread has grown past `len` items (the server took the request).
+    fn grew_past(&self, len: usize) -> bool {
+        self.items.with_untracked(Vec::len) > len
     }
 }
 
@@ -176,20 +288,56 @@ fn api_token() -> Option<String> {
     }
 }
 
+/// The composer's slash commands: `/name`, its label, and what choosing it does.
+#[derive(Clone, Copy, PartialEq)]
+enum Command {
+    /// Send these words.
+    Say(Key),
+    NewChat,
+}
+
+const COMMANDS: [(&str, Key, Command); 4] = [
+    ("/today", Key::CmdToday, Command::Say(Key::ChipToday)),
+    ("/overdue", Key::CmdOverdue, Command::Say(Key::ChipOverdue)),
+    ("/tasks", Key::CmdTasks, Command::Say(Key::ChipTasks)),
+    ("/new", Key::CmdNew, Command::NewChat),
+];
+
+/// The commands a composer text calls up: it starts with `/` and has no space yet.
+fn matching_commands(input: &str) -> Vec<(&'static str, Key, Command)> {
+    if !input.starts_with('/') || input.contains(char::is_whitespace) {
+        return Vec::new();
+    }
+    COMMANDS
+        .into_iter()
+        .filter(|(name, ..)| name.starts_with(&input.to_ascii_lowercase()))
+        .collect()
+}
+
 #[component]
 pub fn ChatLauncher() -> impl IntoView {
+    let i18n = use_i18n();
     let open = RwSignal::new(false);
+    let launcher = NodeRef::<html::Button>::new();
+    // Focus goes back to the launcher when the panel closes.
+    let close = move || {
+        open.set(false);
+        if let Some(b) = launcher.get_untracked() {
+            let _ = b.focus();
+        }
+    };
     view! {
         <button
             class="chat-launcher"
-            aria-label="Open chat"
+            node_ref=launcher
+            aria-label=move || i18n.t(Key::OpenChat)
             aria-expanded=move || open.get().to_string()
             on:click=move |_| open.update(|o| *o = !*o)
         >
-            {move || if open.get() { "×" } else { "💬" }}
+            {move || if open.get() { icon(Icon::Close).into_any() } else { icon(Icon::Chat).into_any() }}
         </button>
         <Show when=move || open.get()>
-            <ChatPanel on_close=move || open.set(false)/>
+            <ChatPanel on_close=close/>
         </Show>
     }
 }
@@ -197,20 +345,41 @@ pub fn ChatLauncher() -> impl IntoView {
 #[component]
 fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoView {
     let auth = use_auth();
+    let i18n = use_i18n();
     let stored = use_local_storage("todokit.thread");
-    let chat = Chat::new(stored);
-    let input = RwSignal::new(String::new());
+    let chat = Chat::new(stored, i18n);
+    // The draft survives a reload, a failed send and a sign-in.
+    let saved_draft = use_local_storage("todokit.draft");
+    let input = RwSignal::new(saved_draft.get_untracked().unwrap_or_default());
+    Effect::new(move |_| {
+        let text = input.get();
+        saved_draft.set((!text.is_empty()).then_some(text));
+    });
     let drafts = RwSignal::new(Vec::<Draft>::new());
+    let editing = RwSignal::new(false);
     let uploading = move || drafts.with(|d| d.iter().any(|x| !x.ready));
-    // Keep the newest message in view.
-    let list_ref = use_auto_scroll(chat.items);
+    // Keep the newest message in view while the user is at the bottom.
+    let scroll = use_auto_scroll(chat.items);
     let file_ref = NodeRef::<html::Input>::new();
+    let composer = NodeRef::<html::Textarea>::new();
+    let focus_composer = move || {
+        if let Some(c) = composer.get_untracked() {
+            let _ = c.focus();
+        }
+    };
+    // Focus moves into the composer when the panel opens.
+    Effect::new(move |_| {
+        if let Some(c) = composer.get() {
+            let _ = c.focus();
+        }
+    });
 
-    let fail = move |e: ClientError| {
+    let fail = move |e: ClientError, retry: Option<Retry>| {
         if e == ClientError::Unauthorized {
             auth.refetch();
         }
-        chat.error.set(Some(e.to_string()));
+        chat.error
+            .set(Some(PanelError::from_client(&e, i18n, retry)));
     };
 
     // Load the remembered thread once per thread id.
@@ -234,14 +403,14 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                     // A turn may still be running (the page was reloaded mid-answer): follow it.
                     let resume = ChatKitRequest::ResumeRun(ThreadIdParams { thread_id: id });
                     if let Err(e) = chat.stream(&token, &resume).await {
-                        fail(e);
+                        fail(e, None);
                     }
                 }
                 Err(ClientError::Http { status: 404, .. }) => {
                     chat.thread_id.set(None);
                     chat.items.set(Vec::new());
                 }
-                Err(e) => fail(e),
+                Err(e) => fail(e, None),
             }
         });
     });
@@ -254,15 +423,15 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         }
         if sent.iter().any(|d| !d.ready) {
             chat.error
-                .set(Some("Please wait until the files are uploaded.".into()));
+                .set(Some(PanelError::text(i18n.t(Key::WaitUploads))));
             return;
         }
         let Some(token) = api_token() else {
-            chat.error.set(Some("Please sign in again.".into()));
-            return;
+            return fail(ClientError::Unauthorized, Some(Retry::Send));
         };
         input.set(String::new());
         drafts.set(Vec::new());
+        editing.set(false);
         chat.streaming.set(true);
         let message = UserMessageInput {
             attachments: sent.iter().map(|d| d.attachment.id.clone()).collect(),
@@ -275,15 +444,112 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             }),
             None => ChatKitRequest::CreateThread(CreateThreadParams { input: message }),
         };
+        let before = chat.items.with_untracked(Vec::len);
         spawn_local(async move {
             if let Err(e) = chat.stream(&token, &req).await {
-                input.set(text);
-                drafts.set(sent);
-                fail(e);
+                if chat.grew_past(before) {
+                    // The message was taken; only its answer failed.
+                    fail(e, Some(Retry::LastAnswer));
+                } else {
+                    // Nothing reached the server: the words go back to the composer.
+                    if input.get_untracked().is_empty() {
+                        input.set(text);
+                    }
+                    drafts.set(sent);
+                    fail(e, Some(Retry::Send));
+                }
             }
         });
     };
+
+    // Retry the last answer: the items after the last user message go, and a new answer comes.
+    let retry_last = move || {
+        if chat.streaming.get_untracked() {
+            return;
+        }
+        let (Some(thread_id), Some(token)) = (chat.thread_id.get_untracked(), api_token()) else {
+            return fail(ClientError::Unauthorized, Some(Retry::LastAnswer));
+        };
+        let Some(item_id) = chat.items.with_untracked(|items| {
+            items
+                .iter()
+                .rev()
+                .find(|i| matches!(i.kind, ItemKind::UserMessage { .. }))
+                .map(|i| i.id.clone())
+        }) else {
+            return;
+        };
+        chat.items.update(|items| {
+            if let Some(at) = items.iter().position(|i| i.id == item_id) {
+                items.truncate(at + 1);
+            }
+        });
+        chat.streaming.set(true);
+        let req = ChatKitRequest::RetryAfterItem(ThreadItemParams { thread_id, item_id });
+        spawn_local(async move {
+            if let Err(e) = chat.stream(&token, &req).await {
+                fail(e, Some(Retry::LastAnswer));
+            }
+        });
+    };
+
+    let new_chat = move || {
+        chat.thread_id.set(None);
+        chat.loaded_for.set(None);
+        chat.items.set(Vec::new());
+        chat.title.set(None);
+        chat.error.set(None);
+        chat.cut_off.set(None);
+        editing.set(false);
+        chat.view.set(PanelView::Chat);
+    };
+
+    // The slash menu: open while the text calls up commands and Escape has not closed it.
+    let menu_dismissed = RwSignal::new(false);
+    let menu_index = RwSignal::new(0usize);
+    let menu = Memo::new(move |_| input.with(|i| matching_commands(i)));
+    let menu_open = move || !menu_dismissed.get() && menu.with(|m| !m.is_empty());
+    let run_command = move |command: Command| {
+        menu_dismissed.set(false);
+        match command {
+            Command::Say(key) => {
+                input.set(i18n.t(key).to_string());
+                send();
+            }
+            Command::NewChat => {
+                input.set(String::new());
+                new_chat();
+            }
+        }
+        focus_composer();
+    };
     let send_on_enter = use_ime_enter(send);
+    let composer_keys = move |ev: leptos::ev::KeyboardEvent| {
+        if !menu_open() || ev.is_composing() {
+            return send_on_enter(ev);
+        }
+        let count = menu.with_untracked(Vec::len);
+        match ev.key().as_str() {
+            "ArrowDown" => menu_index.update(|i| *i = (*i + 1) % count),
+            "ArrowUp" => menu_index.update(|i| *i = (*i + count - 1) % count),
+            "Enter" | "Tab" => {
+                let chosen = menu.with_untracked(|m| {
+                    m.get(menu_index.get_untracked().min(count - 1))
+                        .map(|c| c.2)
+                });
+                if let Some(command) = chosen {
+                    run_command(command);
+                }
+            }
+            "Escape" => {
+                // Closes the menu only, not the panel.
+                ev.stop_propagation();
+                menu_dismissed.set(true);
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    };
 
     let pick_files = move |ev: leptos::ev::Event| {
         chat.error.set(None);
@@ -302,7 +568,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                 .unwrap_or_default();
             // Cleared, so choosing the same file again fires `change` again.
             picker.set_value("");
-            attach(files, drafts, fail);
+            attach(files, drafts, move |e| fail(e, None));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = ev;
@@ -315,7 +581,7 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         spawn_local(async move {
             let req = ChatKitRequest::DeleteAttachment(AttachmentIdParams { attachment_id: id });
             if let Err(e) = client::request_json::<serde_json::Value>(&token, &req).await {
-                fail(e);
+                fail(e, None);
             }
         });
     };
@@ -340,9 +606,37 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
             let result = chat.stream(&token, &req).await;
             chat.busy.set(None);
             if let Err(e) = result {
-                fail(e);
+                fail(e, None);
             }
         });
+    });
+
+    // Thumbs up/down: `items.feedback`, shown pressed once given.
+    let give_feedback = Callback::new(move |(item_id, kind): (String, FeedbackKind)| {
+        let (Some(thread_id), Some(token)) = (chat.thread_id.get_untracked(), api_token()) else {
+            return;
+        };
+        chat.feedback.update(|f| {
+            f.retain(|(id, _)| *id != item_id);
+            f.push((item_id.clone(), kind.clone()));
+        });
+        spawn_local(async move {
+            let req = ChatKitRequest::Feedback(FeedbackParams {
+                thread_id,
+                item_ids: vec![item_id],
+                kind,
+            });
+            if let Err(e) = client::request_json::<serde_json::Value>(&token, &req).await {
+                fail(e, None);
+            }
+        });
+    });
+
+    // Edit the last user message: its words go back to the composer, to change and send.
+    let edit_last = Callback::new(move |text: String| {
+        input.set(text);
+        editing.set(true);
+        focus_composer();
     });
 
     // Stop the answer in flight; what was written so far stays.
@@ -353,62 +647,146 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
         spawn_local(async move {
             let req = ChatKitRequest::CancelRun(ThreadIdParams { thread_id });
             if let Err(e) = client::request_json::<serde_json::Value>(&token, &req).await {
-                fail(e);
+                fail(e, None);
             }
         });
-    };
-
-    let new_chat = move |_| {
-        chat.thread_id.set(None);
-        chat.loaded_for.set(None);
-        chat.items.set(Vec::new());
-        chat.title.set(None);
-        chat.error.set(None);
-        chat.view.set(PanelView::Chat);
     };
 
     let show_history = move |_| {
         chat.view.set(PanelView::History);
-        let Some(token) = api_token() else { return };
-        spawn_local(async move {
-            let req = ChatKitRequest::ListThreads(ListParams {
-                limit: Some(50),
-                ..Default::default()
-            });
-            match client::request_json::<Page<Thread>>(&token, &req).await {
-                Ok(page) => chat.threads.set(page.data),
-                Err(e) => fail(e),
-            }
-        });
+        chat.threads.set(Vec::new());
+        chat.threads_after.set(None);
+        load_threads(chat, None);
+    };
+
+    let actions = Actions {
+        send_action,
+        feedback: give_feedback,
+        retry: Callback::new(move |_: ()| retry_last()),
+        edit: edit_last,
+    };
+    let say = move |key: Key| {
+        input.set(i18n.t(key).to_string());
+        send();
+    };
+    let name = match use_auth().session_untracked() {
+        Some(Ok(Some(s))) => s.name.filter(|n| !n.trim().is_empty()),
+        _ => None,
+    };
+    let greeting = Signal::derive(move || match &name {
+        Some(n) => i18n.fill(Key::HelloName, "{name}", n),
+        None => i18n.t(Key::Hello).to_string(),
+    });
+    // "Thinking…" from the request until the first words (or a widget) of its answer.
+    let thinking = move || {
+        chat.streaming.get()
+            && chat.progress.with(Option::is_none)
+            && chat.items.with(|items| {
+                !items
+                    .get(chat.turn_start.get()..)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|i| match i.kind {
+                        ItemKind::AssistantMessage { .. } => {
+                            i.assistant_text().is_some_and(|t| !t.is_empty())
+                        }
+                        ItemKind::Widget { .. } => true,
+                        _ => false,
+                    })
+            })
     };
 
     view! {
-        <aside class="chat-panel" role="dialog" aria-label="Chat">
+        <aside class="chat-panel" role="dialog" aria-label=move || i18n.t(Key::Chat)
+            on:keydown=move |ev| if ev.key() == "Escape" { on_close() }>
             <header class="chat-header">
-                <h2 class="chat-title">{move || chat.title.get().unwrap_or_else(|| "New chat".into())}</h2>
-                <button class="icon" title="New chat" aria-label="New chat" on:click=new_chat>"+"</button>
-                <button class="icon" title="History" aria-label="History" on:click=show_history>"☰"</button>
-                <button class="icon" title="Close" aria-label="Close chat" on:click=move |_| on_close()>"×"</button>
+                <h2 class="chat-title" dir="auto">{move || chat.title.get().unwrap_or_else(|| i18n.t(Key::NewChat).into())}</h2>
+                <button class="icon" title=move || i18n.t(Key::NewChat) aria-label=move || i18n.t(Key::NewChat) on:click=move |_| new_chat()>{icon(Icon::Plus)}</button>
+                <button class="icon" title=move || i18n.t(Key::History) aria-label=move || i18n.t(Key::History) on:click=show_history>{icon(Icon::History)}</button>
+                <button class="icon lang" title=move || i18n.t(Key::Language) aria-label=move || i18n.t(Key::Language)
+                    on:click=move |_| i18n.choose(match i18n.locale.get_untracked() { Locale::En => Locale::Ur, Locale::Ur => Locale::En })>
+                    {icon(Icon::Language)}
+                </button>
+                <ThemeToggle/>
+                <button class="icon" title=move || i18n.t(Key::CloseChat) aria-label=move || i18n.t(Key::CloseChat) on:click=move |_| on_close()>{icon(Icon::Close)}</button>
             </header>
             <Show when=move || chat.view.get() == PanelView::History fallback=move || view! {
-                <div class="chat-messages" node_ref=list_ref aria-live="polite">
-                    <Show when=move || chat.items.with(Vec::is_empty)>
-                        <p class="chat-empty">"Ask me to add, list, complete or delete tasks."</p>
+                <div class="chat-messages" node_ref=scroll.list on:scroll=move |_| scroll.on_scroll()>
+                    <Show when=move || chat.items.with(Vec::is_empty) && chat.thread_id.with(Option::is_none)>
+                        <div class="chat-start">
+                            <h3 class="chat-greeting" dir="auto">{greeting}</h3>
+                            <p class="chat-empty">{move || i18n.t(Key::StartHint)}</p>
+                            <div class="prompt-chips" role="group" aria-label=move || i18n.t(Key::Suggestions)>
+                                {[Key::ChipTasks, Key::ChipToday, Key::ChipOverdue, Key::ChipLeft].into_iter().map(|key| view! {
+                                    <button type="button" class="prompt-chip" dir="auto" on:click=move |_| say(key)>{move || i18n.t(key)}</button>
+                                }).collect_view()}
+                            </div>
+                        </div>
                     </Show>
-                    {move || chat.items.get().into_iter().filter(|i| !i.is_hidden()).map(|i| render_item(i, chat, send_action)).collect_view()}
+                    {move || {
+                        let items = chat.items.get();
+                        let streaming = chat.streaming.get();
+                        let last_user = items.iter().rposition(|i| matches!(i.kind, ItemKind::UserMessage { .. }));
+                        let last_answer = items.iter().rposition(|i| matches!(i.kind, ItemKind::AssistantMessage { .. }));
+                        let last = items.len().checked_sub(1);
+                        items.into_iter().enumerate().filter(|(_, i)| !i.is_hidden()).map(|(n, item)| {
+                            let place = Place {
+                                last_user: Some(n) == last_user && !streaming,
+                                last_answer: Some(n) == last_answer && last_user.is_some_and(|u| n > u) && !streaming,
+                                live: streaming && Some(n) == last_answer && Some(n) == last,
+                            };
+                            render_item(item, chat, actions, place)
+                        }).collect_view()
+                    }}
+                    <Show when=thinking>
+                        <p class="chat-thinking" role="status"><span class="dots" aria-hidden="true"></span>{move || i18n.t(Key::Thinking)}</p>
+                    </Show>
                     <Show when=move || chat.progress.get().is_some()>
-                        <p class="chat-progress">{move || chat.progress.get()}</p>
+                        <p class="chat-progress" dir="auto">{move || chat.progress.get()}</p>
                     </Show>
                 </div>
+                <Show when=move || !scroll.pinned.get()>
+                    <button type="button" class="jump-latest" aria-label=move || i18n.t(Key::JumpToLatest)
+                        title=move || i18n.t(Key::JumpToLatest) on:click=move |_| scroll.jump()>{icon(Icon::ArrowDown)}</button>
+                </Show>
             }>
                 <HistoryList chat=chat/>
             </Show>
-            <Show when=move || chat.error.get().is_some()>
-                <p class="chat-error" role="alert">{move || chat.error.get()}</p>
+            <div class="sr-only" aria-live="polite" role="status">{move || chat.announce.get()}</div>
+            {move || chat.error.get().map(|e| view! {
+                <div class="chat-error" role="alert">
+                    <span dir="auto">{e.text.clone()}</span>
+                    {e.sign_in.then(|| view! {
+                        <a class="chat-error-action" href=sign_in_url(&current_path())>{i18n.t(Key::SignInAgain)}</a>
+                    })}
+                    {e.retry.map(|retry| view! {
+                        <button type="button" class="chat-error-action" on:click=move |_| match retry {
+                            Retry::Send => send(),
+                            Retry::LastAnswer => retry_last(),
+                        }>{icon(Icon::Retry)}{i18n.t(Key::Retry)}</button>
+                    })}
+                </div>
+            })}
+            <Show when=move || editing.get()>
+                <p class="chat-editing">
+                    <span>{move || i18n.t(Key::Editing)}</span>
+                    <button type="button" class="link" on:click=move |_| { editing.set(false); input.set(String::new()); }>{move || i18n.t(Key::Cancel)}</button>
+                </p>
             </Show>
             <Show when=move || drafts.with(|d| !d.is_empty())>
-                <ul class="chat-drafts" aria-label="Attachments">
-                    {move || drafts.get().into_iter().map(|d| draft_chip(d, remove_draft)).collect_view()}
+                <ul class="chat-drafts" aria-label=move || i18n.t(Key::Attachments)>
+                    {move || drafts.get().into_iter().map(|d| draft_chip(d, remove_draft, i18n)).collect_view()}
+                </ul>
+            </Show>
+            <Show when=menu_open>
+                <ul class="slash-menu" id="slash-menu" role="listbox" aria-label=move || i18n.t(Key::Commands)>
+                    {move || menu.get().into_iter().enumerate().map(|(n, (name, label, command))| view! {
+                        <li role="option" id=format!("slash-{n}") class="slash-item"
+                            aria-selected=move || (menu_index.get().min(menu.with(|m| m.len().saturating_sub(1))) == n).to_string()
+                            on:mousedown=move |ev| { ev.prevent_default(); run_command(command); }>
+                            <code>{name}</code>" "<span>{move || i18n.t(label)}</span>
+                        </li>
+                    }).collect_view()}
                 </ul>
             </Show>
             <form class="chat-input" on:submit=move |ev| { ev.prevent_default(); send(); }>
@@ -416,22 +794,31 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                 <button
                     type="button"
                     class="icon"
-                    title="Attach a file"
-                    aria-label="Attach a file"
+                    title=move || i18n.t(Key::Attach)
+                    aria-label=move || i18n.t(Key::Attach)
                     on:click=move |_| {
                         if let Some(picker) = file_ref.get() {
                             picker.click();
                         }
                     }
-                >"📎"</button>
+                >{icon(Icon::Paperclip)}</button>
                 <textarea
                     rows="1"
-                    placeholder="Message"
-                    aria-label="Message"
+                    dir="auto"
+                    node_ref=composer
+                    placeholder=move || i18n.t(Key::Message)
+                    aria-label=move || i18n.t(Key::Message)
+                    aria-controls="slash-menu"
+                    aria-expanded=move || menu_open().to_string()
+                    aria-activedescendant=move || menu_open().then(|| format!("slash-{}", menu_index.get()))
                     maxlength="16000"
                     prop:value=move || input.get()
-                    on:input=move |ev| input.set(event_target_value(&ev))
-                    on:keydown=send_on_enter
+                    on:input=move |ev| {
+                        input.set(event_target_value(&ev));
+                        menu_dismissed.set(false);
+                        menu_index.set(0);
+                    }
+                    on:keydown=composer_keys
                 ></textarea>
                 <speech::SpeechButton
                     token=api_token
@@ -442,19 +829,64 @@ fn ChatPanel(on_close: impl Fn() + Send + Sync + Copy + 'static) -> impl IntoVie
                         }
                         i.push_str(&text);
                     }))
-                    on_error=Callback::new(move |e: String| chat.error.set(Some(e)))
+                    on_error=Callback::new(move |e: String| chat.error.set(Some(PanelError::text(e))))
                 />
                 <Show when=move || chat.streaming.get()>
-                    <button type="button" class="stop" on:click=stop>"Stop"</button>
+                    <button type="button" class="icon stop" title=move || i18n.t(Key::Stop) aria-label=move || i18n.t(Key::Stop) on:click=stop>{icon(Icon::Stop)}</button>
                 </Show>
-                <button type="submit" class="primary" disabled=move || chat.streaming.get() || uploading()>"Send"</button>
+                <button type="submit" class="primary send" title=move || i18n.t(Key::Send) aria-label=move || i18n.t(Key::Send)
+                    disabled=move || chat.streaming.get() || uploading()>{icon(Icon::Send)}</button>
             </form>
         </aside>
     }
 }
 
+/// The page's path and query, to come back to after signing in.
+fn current_path() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let l = window().location();
+        format!(
+            "{}{}",
+            l.pathname().unwrap_or_default(),
+            l.search().unwrap_or_default()
+        )
+    }
+    #[cfg(not(feature = "hydrate"))]
+    "/".to_string()
+}
+
+/// One page of the history (`threads.list`, 20 at a time from `after`), added to what is shown.
+fn load_threads(chat: Chat, after: Option<String>) {
+    let Some(token) = api_token() else { return };
+    spawn_local(async move {
+        let req = ChatKitRequest::ListThreads(ListParams {
+            limit: Some(20),
+            after,
+            ..Default::default()
+        });
+        match client::request_json::<Page<Thread>>(&token, &req).await {
+            Ok(page) => {
+                chat.threads_after
+                    .set(page.has_more.then_some(page.after).flatten());
+                chat.threads.update(|t| t.extend(page.data));
+            }
+            Err(e) => chat
+                .error
+                .set(Some(PanelError::from_client(&e, chat.i18n, None))),
+        }
+    });
+}
+
 #[component]
 fn HistoryList(chat: Chat) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = RwSignal::new(String::new());
+    let confirming = RwSignal::new(None::<String>);
+    let fail = move |e: ClientError| {
+        chat.error
+            .set(Some(PanelError::from_client(&e, i18n, None)))
+    };
     let open_thread = move |id: String| {
         chat.items.set(Vec::new());
         chat.loaded_for.set(None);
@@ -462,6 +894,7 @@ fn HistoryList(chat: Chat) -> impl IntoView {
         chat.view.set(PanelView::Chat);
     };
     let delete = move |id: String| {
+        confirming.set(None);
         let Some(token) = api_token() else { return };
         spawn_local(async move {
             let req = ChatKitRequest::DeleteThread(ThreadIdParams {
@@ -476,7 +909,7 @@ fn HistoryList(chat: Chat) -> impl IntoView {
                         chat.title.set(None);
                     }
                 }
-                Err(e) => chat.error.set(Some(e.to_string())),
+                Err(e) => fail(e),
             }
         });
     };
@@ -498,29 +931,76 @@ fn HistoryList(chat: Chat) -> impl IntoView {
                         chat.title.set(t.title);
                     }
                 }
-                Err(e) => chat.error.set(Some(e.to_string())),
+                Err(e) => fail(e),
             }
         });
     };
+    // The next page once the list is scrolled near its end.
+    let history_ref = NodeRef::<html::Div>::new();
+    let more = move || {
+        // Taken, so a second scroll event does not ask for the same page.
+        if let Some(after) = chat.threads_after.get_untracked() {
+            chat.threads_after.set(None);
+            load_threads(chat, Some(after));
+        }
+    };
+    let on_scroll = move |_| {
+        if let Some(el) = history_ref.get_untracked() {
+            if el.scroll_height() - el.scroll_top() - el.client_height() < 80 {
+                more();
+            }
+        }
+    };
+    // A search that filters the loaded page down also asks for the next one.
+    Effect::new(move |_| {
+        query.track();
+        if !query.with_untracked(String::is_empty) {
+            more();
+        }
+    });
+    let shown = move || {
+        let q = query.get().to_lowercase();
+        chat.threads.with(|threads| {
+            threads
+                .iter()
+                .filter(|t| {
+                    q.is_empty()
+                        || t.title
+                            .as_deref()
+                            .is_some_and(|title| title.to_lowercase().contains(&q))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
-        <div class="chat-history">
+        <div class="chat-history" node_ref=history_ref on:scroll=on_scroll>
+            <label class="history-search">
+                {icon(Icon::Search)}
+                <input type="search" dir="auto" aria-label=move || i18n.t(Key::SearchChats) placeholder=move || i18n.t(Key::SearchChats)
+                    prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev))/>
+            </label>
             <Show when=move || chat.threads.with(Vec::is_empty)>
-                <p class="chat-empty">"No conversations yet."</p>
+                <p class="chat-empty">{move || i18n.t(Key::NoChats)}</p>
             </Show>
             <ul>
-                {move || chat.threads.get().into_iter().map(|t| {
+                {move || shown().into_iter().map(|t| {
                     let id = t.id.clone();
-                    let (id2, id3) = (id.clone(), id.clone());
-                    let title = t.title.clone().unwrap_or_else(|| "Untitled".into());
+                    let (id2, id3, id4) = (id.clone(), id.clone(), id.clone());
+                    let title = t.title.clone().unwrap_or_else(|| i18n.t(Key::Untitled).into());
                     let editing = RwSignal::new(false);
                     let draft = RwSignal::new(title.clone());
+                    let asking = {
+                        let id = id.clone();
+                        move || confirming.get().as_deref() == Some(id.as_str())
+                    };
                     view! {
                         <li class="thread-row">
                             <Show when=move || editing.get() fallback={
                                 let title = title.clone();
                                 let id = id.clone();
                                 move || view! {
-                                    <button class="link thread-open" on:click={let id = id.clone(); move |_| open_thread(id.clone())}>{title.clone()}</button>
+                                    <button class="link thread-open" dir="auto" on:click={let id = id.clone(); move |_| open_thread(id.clone())}>{title.clone()}</button>
                                 }
                             }>
                                 <form class="inline" on:submit={let id = id2.clone(); move |ev| {
@@ -528,11 +1008,22 @@ fn HistoryList(chat: Chat) -> impl IntoView {
                                     editing.set(false);
                                     rename(id.clone(), draft.get_untracked());
                                 }}>
-                                    <input aria-label="Thread title" prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))/>
+                                    <input dir="auto" aria-label=move || i18n.t(Key::ThreadTitle) prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))/>
                                 </form>
                             </Show>
-                            <button class="icon" title="Rename" aria-label="Rename" on:click=move |_| editing.set(true)>"✎"</button>
-                            <button class="icon" title="Delete" aria-label="Delete" on:click={let id = id3.clone(); move |_| delete(id.clone())}>"🗑"</button>
+                            <Show when=asking.clone() fallback=move || {
+                                let id = id3.clone();
+                                view! {
+                                    <button class="icon" title=move || i18n.t(Key::Rename) aria-label=move || i18n.t(Key::Rename) on:click=move |_| editing.set(true)>{icon(Icon::Edit)}</button>
+                                    <button class="icon" title=move || i18n.t(Key::Delete) aria-label=move || i18n.t(Key::Delete) on:click=move |_| confirming.set(Some(id.clone()))>{icon(Icon::Trash)}</button>
+                                }
+                            }>
+                                <span class="confirm" role="group" aria-label=move || i18n.t(Key::ConfirmDelete)>
+                                    {move || i18n.t(Key::ConfirmDelete)}
+                                    <button class="link danger" on:click={let id = id4.clone(); move |_| delete(id.clone())}>{move || i18n.t(Key::Delete)}</button>
+                                    <button class="link" on:click=move |_| confirming.set(None)>{move || i18n.t(Key::Keep)}</button>
+                                </span>
+                            </Show>
                         </li>
                     }
                 }).collect_view()}
@@ -542,7 +1033,7 @@ fn HistoryList(chat: Chat) -> impl IntoView {
 }
 
 /// A composer chip: thumbnail (images, once uploaded), name, and × to remove.
-fn draft_chip(draft: Draft, remove: impl Fn(String) + Copy + 'static) -> impl IntoView {
+fn draft_chip(draft: Draft, remove: impl Fn(String) + Copy + 'static, i18n: I18n) -> impl IntoView {
     let Draft { attachment, ready } = draft;
     let thumb = match (&attachment.kind, ready) {
         (AttachmentKind::Image { preview_url }, true) => {
@@ -555,15 +1046,15 @@ fn draft_chip(draft: Draft, remove: impl Fn(String) + Copy + 'static) -> impl In
     view! {
         <li class="chip" data-ready=ready.to_string() title=name.clone()>
             {thumb}
-            <span class="chip-name">{name.clone()}</span>
-            {(!ready).then(|| view! { <span class="chip-status">"uploading…"</span> })}
+            <span class="chip-name" dir="auto">{name.clone()}</span>
+            {(!ready).then(|| view! { <span class="chip-status">{i18n.t(Key::Uploading)}</span> })}
             <button
                 type="button"
                 class="icon chip-remove"
-                aria-label=format!("Remove {name}")
+                aria-label=i18n.fill(Key::Remove, "{name}", &name)
                 disabled=!ready
                 on:click=move |_| remove(id.clone())
-            >"×"</button>
+            >{icon(Icon::Close)}</button>
         </li>
     }
 }
@@ -578,34 +1069,111 @@ fn attachment_link(a: &Attachment) -> AnyView {
         }
         .into_any(),
         AttachmentKind::File => view! {
-            <a class="msg-file" href=preview_path(&a.id)>{format!("📄 {}", a.name)}</a>
+            <a class="msg-file" href=preview_path(&a.id)>{icon(Icon::File)}<bdi>{a.name.clone()}</bdi></a>
         }
         .into_any(),
     }
 }
 
-fn render_item(
-    item: ThreadItem,
-    chat: Chat,
+/// What a message can do, handed to each rendered item.
+#[derive(Clone, Copy)]
+struct Actions {
     send_action: Callback<(String, FiredAction)>,
-) -> AnyView {
+    feedback: Callback<(String, FeedbackKind)>,
+    retry: Callback<()>,
+    edit: Callback<String>,
+}
+
+/// Where an item stands: the last user message (editable), the last answer (retryable), the
+/// answer being written (rendered without half-written markup, no actions yet).
+#[derive(Clone, Copy, Default)]
+struct Place {
+    last_user: bool,
+    last_answer: bool,
+    live: bool,
+}
+
+/// Copy, thumbs up/down and (on the last answer) retry, under an assistant message.
+fn message_actions(
+    item_id: String,
+    text: String,
+    chat: Chat,
+    actions: Actions,
+    last: bool,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let copied = RwSignal::new(false);
+    let given = {
+        let id = item_id.clone();
+        move |kind: FeedbackKind| {
+            chat.feedback
+                .with(|f| f.iter().any(|(i, k)| *i == id && *k == kind))
+        }
+    };
+    let (up, down) = (given.clone(), given);
+    let (id_up, id_down) = (item_id.clone(), item_id);
+    view! {
+        <div class="msg-actions" role="group" aria-label=move || i18n.t(Key::MessageActions)>
+            <button type="button" class="icon" aria-label=move || if copied.get() { i18n.t(Key::Copied) } else { i18n.t(Key::Copy) }
+                title=move || i18n.t(Key::Copy)
+                on:click=move |_| { copy_to_clipboard(&text); copied.set(true); }>
+                {move || if copied.get() { icon(Icon::Check).into_any() } else { icon(Icon::Copy).into_any() }}
+            </button>
+            <button type="button" class="icon" aria-label=move || i18n.t(Key::GoodAnswer) title=move || i18n.t(Key::GoodAnswer)
+                aria-pressed=move || up(FeedbackKind::Positive).to_string()
+                on:click=move |_| actions.feedback.run((id_up.clone(), FeedbackKind::Positive))>{icon(Icon::ThumbUp)}</button>
+            <button type="button" class="icon" aria-label=move || i18n.t(Key::BadAnswer) title=move || i18n.t(Key::BadAnswer)
+                aria-pressed=move || down(FeedbackKind::Negative).to_string()
+                on:click=move |_| actions.feedback.run((id_down.clone(), FeedbackKind::Negative))>{icon(Icon::ThumbDown)}</button>
+            {last.then(|| view! {
+                <button type="button" class="icon" aria-label=move || i18n.t(Key::Retry) title=move || i18n.t(Key::Retry)
+                    on:click=move |_| actions.retry.run(())>{icon(Icon::Retry)}</button>
+            })}
+        </div>
+    }
+}
+
+fn render_item(item: ThreadItem, chat: Chat, actions: Actions, place: Place) -> AnyView {
+    let i18n = use_i18n();
     match &item.kind {
         ItemKind::UserMessage { attachments, .. } => {
             let text = item.user_text().unwrap_or_default();
             let files = (!attachments.is_empty()).then(|| {
                 view! { <div class="msg-attachments">{attachments.iter().map(attachment_link).collect_view()}</div> }
             });
-            view! { <div class="msg user" data-item-id=item.id.clone()>{files}<p>{text}</p></div> }
-                .into_any()
+            let edit = place.last_user.then(|| {
+                let text = text.clone();
+                view! {
+                    <button type="button" class="icon msg-edit" aria-label=move || i18n.t(Key::Edit) title=move || i18n.t(Key::Edit)
+                        on:click=move |_| actions.edit.run(text.clone())>{icon(Icon::Edit)}</button>
+                }
+            });
+            view! {
+                <div class="msg-row user">
+                    {edit}
+                    <div class="msg user" dir="auto" data-item-id=item.id.clone()>{files}<p>{text}</p></div>
+                </div>
+            }
+            .into_any()
         }
         ItemKind::AssistantMessage { cut_off, .. } => {
             let text = item.assistant_text().unwrap_or_default();
-            // A model failure ended this reply early: say so under it.
-            let note = cut_off.then(|| view! { <p class="cut-off">"Reply cut off"</p> });
+            let id = item.id.clone();
+            // Cut off: saved so by a model failure, or this turn's own stream broke.
+            let cut = {
+                let id = id.clone();
+                move || cut_off || chat.cut_off.get().as_deref() == Some(id.as_str())
+            };
+            let tools = (!place.live).then(|| {
+                message_actions(id.clone(), text.clone(), chat, actions, place.last_answer)
+            });
             view! {
-                <div class="msg assistant" data-item-id=item.id.clone()>
-                    <Markdown text=text/>
-                    {note}
+                <div class="msg assistant" dir="auto" data-item-id=id>
+                    <Markdown text=text streaming=place.live/>
+                    <Show when=cut.clone()>
+                        <p class="msg-cut">{move || i18n.t(Key::CutOff)}</p>
+                    </Show>
+                    {tools}
                 </div>
             }
             .into_any()
@@ -626,7 +1194,7 @@ fn render_item(
                         StatusIndicator::Complete => "tool-badge complete",
                         StatusIndicator::None => "tool-badge",
                     };
-                    view! { <span class=cls>{title}</span> }
+                    view! { <span class=cls dir="auto">{title}</span> }
                 })
                 .collect_view();
             view! { <div class="tool-badges" data-item-id=item.id.clone()>{badges}</div> }
@@ -644,10 +1212,10 @@ fn render_item(
             });
             let on_action = Callback::new({
                 let id = id.clone();
-                move |fired: FiredAction| send_action.run((id.clone(), fired))
+                move |fired: FiredAction| actions.send_action.run((id.clone(), fired))
             });
             view! {
-                <div class="msg widget" data-item-id=id>
+                <div class="msg widget" dir="auto" data-item-id=id>
                     <WidgetView widget=widget.clone() on_action busy locked=chat.streaming/>
                 </div>
             }
@@ -664,7 +1232,12 @@ mod tests {
     use chrono::Utc;
 
     fn chat() -> Chat {
-        Chat::new(RwSignal::new(Some("thr_1".into())))
+        Chat::new(
+            RwSignal::new(Some("thr_1".into())),
+            I18n {
+                locale: RwSignal::new(Locale::En),
+            },
+        )
     }
 
     fn widget_item(root: Card) -> ThreadItem {
@@ -687,6 +1260,22 @@ mod tests {
             }] => widget.clone(),
             other => panic!("expected one widget item, got {other:?}"),
         })
+    }
+
+    #[test]
+    fn a_slash_calls_up_the_commands_it_starts() {
+        let names = |input: &str| {
+            matching_commands(input)
+                .into_iter()
+                .map(|c| c.0)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names("/"), ["/today", "/overdue", "/tasks", "/new"]);
+        assert_eq!(names("/t"), ["/today", "/tasks"]);
+        assert_eq!(names("/TO"), ["/today"]);
+        assert!(names("/today please").is_empty());
+        assert!(names("today").is_empty());
+        assert!(names("/x").is_empty());
     }
 
     #[test]

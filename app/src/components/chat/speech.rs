@@ -4,6 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::icons::{icon, Icon};
+use crate::i18n::{use_i18n, Key};
+
 #[derive(Clone, Copy, PartialEq)]
 enum Mic {
     Idle,
@@ -18,6 +21,7 @@ pub fn SpeechButton(
     on_text: Callback<String>,
     on_error: Callback<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     let available = RwSignal::new(false);
     let state = RwSignal::new(Mic::Idle);
     #[cfg(feature = "hydrate")]
@@ -38,21 +42,20 @@ pub fn SpeechButton(
         <Show when=move || available.get()>
             <button
                 type="button"
-                class="mic"
+                class="icon mic"
                 class:recording=move || state.get() == Mic::Recording
-                aria-label=move || match state.get() {
-                    Mic::Idle => "Speak",
-                    Mic::Recording => "Stop recording",
-                    Mic::Transcribing => "Transcribing",
-                }
+                aria-label=move || i18n.t(match state.get() {
+                    Mic::Idle => Key::Speak,
+                    Mic::Recording => Key::StopRecording,
+                    Mic::Transcribing => Key::Transcribing,
+                })
                 disabled=move || state.get() == Mic::Transcribing
                 on:click=click
             >
-                {move || match state.get() {
-                    Mic::Idle => "🎤",
-                    Mic::Recording => "■",
-                    Mic::Transcribing => "…",
-                }}
+                {move || icon(match state.get() {
+                    Mic::Idle | Mic::Transcribing => Icon::Mic,
+                    Mic::Recording => Icon::Stop,
+                })}
             </button>
         </Show>
     }

@@ -149,6 +149,18 @@ fn node(v: &Value, path: &str, cx: Ctx) -> AnyView {
                 .into_any()
         }
         "Spacer" => view! { <div class="wg-spacer"></div> }.into_any(),
+        "Table" => view! {
+            <div class="wg-table-wrap"><table class="wg-table"><tbody>{child_views(v, path, cx)}</tbody></table></div>
+        }
+        .into_any(),
+        "Table.Row" | "TableRow" => view! {
+            <tr data-header=flag(v, "header").then_some("true")>{child_views(v, path, cx)}</tr>
+        }
+        .into_any(),
+        "Table.Cell" | "TableCell" => view! {
+            <td data-align=text(v, "align")>{child_views(v, path, cx)}{text(v, "value")}</td>
+        }
+        .into_any(),
         "Icon" => icon(text(v, "name")).into_any(),
         "Image" => image(v),
         _ => ().into_any(),
@@ -370,7 +382,7 @@ fn icon(name: Option<String>) -> Option<impl IntoView> {
         "chevron-left" => "‹",
         "chevron-right" => "›",
         "info" | "circle-question" => "ⓘ",
-        "bolt" => "⚡",
+        "bolt" => "↯",
         "search" => "⌕",
         "mail" => "✉",
         "phone" | "mobile" => "☏",
@@ -380,7 +392,7 @@ fn icon(name: Option<String>) -> Option<impl IntoView> {
         "dots-horizontal" => "…",
         "empty-circle" => "○",
         "sparkle" | "sparkle-double" => "✦",
-        "user" | "profile" | "profile-card" => "👤",
+        "user" | "profile" | "profile-card" => "◉",
         _ => "•",
     };
     Some(view! { <span class="wg-icon" data-icon=name aria-hidden="true">{glyph}</span> })
@@ -391,6 +403,24 @@ mod tests {
     use super::*;
     use crate::chatkit::widgets as w;
     use serde_json::json;
+
+    #[test]
+    fn tables_render_rows_and_cells() {
+        let table = json!({"type": "Card", "children": [{"type": "Table", "children": [
+            {"type": "Table.Row", "header": true, "children": [
+                {"type": "Table.Cell", "children": [{"type": "Text", "value": "Task"}]},
+                {"type": "Table.Cell", "align": "end", "children": [{"type": "Text", "value": "Due"}]}]},
+            {"type": "Table.Row", "children": [
+                {"type": "Table.Cell", "children": [{"type": "Text", "value": "<b>milk</b>"}]},
+                {"type": "Table.Cell", "children": [{"type": "Text", "value": "today"}]}]}]}]});
+        let html = render(table);
+        assert!(html.contains(r#"<table class="wg-table">"#), "{html}");
+        assert_eq!(html.matches("<tr").count(), 2, "{html}");
+        assert_eq!(html.matches("<td").count(), 4, "{html}");
+        assert!(html.contains(r#"data-header="true""#), "{html}");
+        assert!(html.contains(r#"data-align="end""#), "{html}");
+        assert!(html.contains("&lt;b&gt;milk"), "{html}");
+    }
 
     fn render(widget: Value) -> String {
         let owner = Owner::new();
@@ -491,8 +521,8 @@ mod tests {
         // No string broke out of an attribute: every attribute is one of ours.
         for name in attribute_names(&html) {
             let ours = name.starts_with("data-") || name.starts_with("aria-");
-            let ours =
-                ours || ["class", "type", "name", "role", "tabindex"].contains(&name.as_str());
+            let ours = ours
+                || ["class", "type", "name", "role", "tabindex", "dir"].contains(&name.as_str());
             assert!(ours, "attribute {name} in {html}");
         }
         // Every string is still shown, as text: title, text (and its colour attribute),
