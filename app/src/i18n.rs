@@ -181,7 +181,7 @@ fn text(key: Key) -> (&'static str, &'static str) {
         CmdOverdue => ("Overdue tasks", "گزرے ہوئے کام"),
         CmdTasks => ("All my tasks", "میرے سب کام"),
         CmdNew => ("Start a new chat", "نئی چیٹ شروع کریں"),
-        MessageActions => ("Message actions", "پیغام کے اختیارات"),
+        MessageActions => ("Answer tools", "جواب کے اختیارات"),
     }
 }
 
