@@ -15,7 +15,8 @@ if [ -f "$stamp" ] && [ -x "$bin" ] && [ -f target/site/pkg/todokit.wasm ] && [ 
    && [ -z "$(find "${inputs[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   log "nothing changed since the last build: serving it"
 else
-  cargo leptos build --release
+  # -P: .br/.gz beside each asset, which the server sends to browsers that accept them.
+  cargo leptos build --release -P
   touch "$stamp"
 fi
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}

@@ -40,9 +40,11 @@ if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/end2end/
 fi
 
 # Noto's Arabic-script fonts: without them Urdu (e.g. ے) shows as boxes in headless Chromium.
-if [ "$want_browser" = "browser" ] && { [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -q NotoNastaliqUrdu; }; then
-  log "installing Debian chromium and fonts-noto-core"
+# brotli: scripts/size-check.sh measures what a browser downloads.
+if [ "$want_browser" = "browser" ] && { [ ! -x /usr/bin/chromium ] || ! command -v brotli >/dev/null \
+     || ! fc-list 2>/dev/null | grep -q NotoNastaliqUrdu; }; then
+  log "installing Debian chromium, fonts-noto-core and brotli"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core brotli >/dev/null
 fi

@@ -44,8 +44,11 @@ fi
 log "fuzz smoke: each libFuzzer target for 15 s (scripts/fuzz-smoke.sh)"
 scripts/fuzz-smoke.sh
 
-log "release build (cargo leptos build --release)"
-cargo leptos build --release
+log "release build (cargo leptos build --release -P: precompressed assets, as make run serves)"
+cargo leptos build --release -P
+
+log "first-load weight within its ratchet (scripts/size-check.sh)"
+scripts/size-check.sh
 
 log "browser tests (Playwright, Debian chromium)"
 (cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)

@@ -9,8 +9,18 @@ const USAGE: &str = "usage: todokit              serve the app (see README for t
        todokit user add --email EMAIL --password-stdin
        todokit token --email EMAIL [--ttl 1h]   print a bearer token";
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Rendering a page walks deep view trees: an unoptimized (debug) build needs more than
+    // tokio's default 2 MiB per worker; 8 MiB costs address space, not memory.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 << 20)
+        .build()
+        .unwrap_or_else(|e| fail(&format!("cannot start the runtime: {e}")))
+        .block_on(run());
+}
+
+async fn run() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None | Some("serve") => serve().await,

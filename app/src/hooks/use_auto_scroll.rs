@@ -48,5 +48,53 @@ pub fn use_auto_scroll(changes: impl Track + 'static) -> AutoScroll {
             }
         }
     });
+    follow_growth(auto);
     auto
+}
+
+/// Content can grow after the change that caused it (a widget renders, a finished answer gets
+/// its actions): a `MutationObserver` on the list keeps following while pinned.
+fn follow_growth(auto: AutoScroll) {
+    #[cfg(feature = "hydrate")]
+    {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        use wasm_bindgen::{closure::Closure, JsCast};
+        type Observing = Option<(web_sys::MutationObserver, Closure<dyn FnMut()>)>;
+        let held: Rc<RefCell<Observing>> = Rc::default();
+        let slot = send_wrapper::SendWrapper::new(held.clone());
+        Effect::new(move |_| {
+            let Some(el) = auto.list.get() else {
+                return;
+            };
+            let follow = Closure::<dyn FnMut()>::new(move || {
+                if let Some(el) = auto.list.get_untracked() {
+                    if auto.pinned.get_untracked() {
+                        el.set_scroll_top(el.scroll_height());
+                    }
+                }
+            });
+            let Ok(observer) = web_sys::MutationObserver::new(follow.as_ref().unchecked_ref())
+            else {
+                return;
+            };
+            let init = web_sys::MutationObserverInit::new();
+            init.set_child_list(true);
+            init.set_subtree(true);
+            init.set_character_data(true);
+            let _ = observer.observe_with_options(&el, &init);
+            if let Some((old, _)) = slot.replace(Some((observer, follow))) {
+                old.disconnect();
+            }
+        });
+        // Browser objects are not Send; the cleanup runs on the same (only) thread.
+        let held = send_wrapper::SendWrapper::new(held);
+        on_cleanup(move || {
+            if let Some((observer, _)) = held.borrow_mut().take() {
+                observer.disconnect();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = auto;
 }

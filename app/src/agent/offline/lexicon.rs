@@ -388,10 +388,19 @@ pub fn parse(t: &str, now: DateTime<Utc>) -> Intent {
     }
     let add_body = strip_any_prefix(t, ADD_PREFIX).or_else(|| strip_any_suffix(t, ADD_SUFFIX));
     if let Some(body) = add_body {
+        // "add a new task called 'X' tomorrow": the naming words go, and a quoted title is
+        // taken whole (a date word inside the quotes stays part of it).
+        let body = strip_any_prefix(body, &["a new task ", "new task ", "a task ", "task "])
+            .unwrap_or(body);
+        let body = strip_any_prefix(body, &["called ", "named ", "titled "]).unwrap_or(body);
+        let (quoted, body) = match take_quoted(body) {
+            Some((title, rest)) => (Some(title), rest),
+            None => (None, body),
+        };
         let (body, due) = take_due(body, now);
         let (body, priority) = take_priority(&body);
         let (body, tags) = take_tags(&body);
-        let title = squash(&body);
+        let title = squash(quoted.unwrap_or(&body));
         if !title.is_empty() {
             return Intent::Add {
                 title,
@@ -427,6 +436,20 @@ pub fn parse(t: &str, now: DateTime<Utc>) -> Intent {
         return list(t);
     }
     Intent::Help
+}
+
+/// A title in quotes at the start: `'x y' rest` → (`x y`, `rest`).
+fn take_quoted(s: &str) -> Option<(&str, &str)> {
+    let open = s.chars().next()?;
+    let close = match open {
+        '\'' | '"' => open,
+        '“' => '”',
+        _ => return None,
+    };
+    let inner = &s[open.len_utf8()..];
+    let end = inner.find(close)?;
+    let title = inner[..end].trim();
+    (!title.is_empty()).then(|| (title, &inner[end + close.len_utf8()..]))
 }
 
 fn is_list(t: &str) -> bool {

@@ -15,9 +15,54 @@ use super::language::{language, normalize, Lang};
 use super::{ChatMessage, Model, ModelError, ModelEvent, ModelRequest, ModelStream, ToolCall};
 pub use lexicon::{Changes, Intent, TaskRef};
 
-/// Reads one user message (normalized first).
+/// Reads one user message (normalized first); a new task keeps the user's own spelling.
 pub fn parse(text: &str, now: DateTime<Utc>) -> Intent {
-    lexicon::parse(&normalize(text), now)
+    match lexicon::parse(&normalize(text), now) {
+        Intent::Add {
+            title,
+            due,
+            priority,
+            tags,
+        } => Intent::Add {
+            title: as_typed(&title, text),
+            due,
+            priority,
+            tags,
+        },
+        other => other,
+    }
+}
+
+/// `title` (normalized words) with each word as the user typed it ("Meeting prep", "Café"):
+/// the typed words are matched in order by their normalized form.
+fn as_typed(title: &str, typed: &str) -> String {
+    let typed: Vec<&str> = typed.split_whitespace().collect();
+    let mut from = 0;
+    let words: Vec<String> = title
+        .split_whitespace()
+        .map(|word| {
+            let found = typed[from..].iter().position(|t| {
+                let n = normalize(t);
+                n == word || n.trim_matches(['\'', '"', '“', '”']) == word
+            });
+            match found {
+                Some(i) => {
+                    let t = typed[from + i];
+                    from += i + 1;
+                    // Keep what the normalized word kept: no edge quotes or end punctuation.
+                    let core = t
+                        .trim_start_matches(['\'', '"', '“'])
+                        .trim_end_matches(['\'', '"', '”', '.', '!', '?', '؟', '۔', ',', '،']);
+                    match normalize(core) == word {
+                        true => core.to_string(),
+                        false => word.to_string(),
+                    }
+                }
+                None => word.to_string(),
+            }
+        })
+        .collect();
+    words.join(" ")
 }
 
 /// The assistant as a [`Model`]: a user message becomes tool calls; tool results become text.

@@ -602,3 +602,27 @@ fn a_message_without_words_is_answered_in_the_interface_language() {
     let m = conversation("hello");
     assert!(said(&plan_for(&m, now(), Some("ur"))).starts_with("I can manage"));
 }
+
+#[test]
+fn a_new_task_keeps_the_typed_spelling_and_loses_its_naming_words_and_quotes() {
+    let title = |text: &str| match parse(text, now()) {
+        Intent::Add { title, .. } => title,
+        other => panic!("{text:?} read as {other:?}"),
+    };
+    assert_eq!(title("add a task called 'Meeting prep'"), "Meeting prep");
+    assert_eq!(
+        title("Add a new task named “Call Mom” tomorrow"),
+        "Call Mom"
+    );
+    assert_eq!(
+        title("add 'Plan the trip tomorrow' today"),
+        "Plan the trip tomorrow"
+    );
+    assert_eq!(title("add Visit the Café tomorrow."), "Visit the Café");
+    assert_eq!(title("add Buy milk #Home"), "Buy milk");
+    assert_eq!(title("add buy milk"), "buy milk");
+    assert_eq!(
+        title("add task titled Q3 report, high priority"),
+        "Q3 report"
+    );
+}

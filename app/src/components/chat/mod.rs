@@ -1160,9 +1160,10 @@ fn render_item(item: ThreadItem, chat: Chat, actions: Actions, place: Place) -> 
             let text = item.assistant_text().unwrap_or_default();
             let id = item.id.clone();
             // Cut off: saved so by a model failure, or this turn's own stream broke.
+            let saved_cut = *cut_off;
             let cut = {
                 let id = id.clone();
-                move || cut_off || chat.cut_off.get().as_deref() == Some(id.as_str())
+                move || saved_cut || chat.cut_off.get().as_deref() == Some(id.as_str())
             };
             let tools = (!place.live).then(|| {
                 message_actions(id.clone(), text.clone(), chat, actions, place.last_answer)
