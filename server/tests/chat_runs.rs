@@ -9,35 +9,6 @@ use app::chatkit::types::{ItemKind, Order};
 use common::*;
 use serde_json::{json, Value};
 
-/// Starts a streaming request and reads until `needle` has arrived; returns what was read and
-/// the still-open response.
-async fn open_until(
-    app: &TestApp,
-    token: &str,
-    body: Value,
-    needle: &str,
-) -> (String, reqwest::Response) {
-    let mut res = app
-        .http
-        .post(app.url("/api/chatkit"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let mut seen = String::new();
-    while !seen.contains(needle) {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
-            .await
-            .expect("stream progresses")
-            .unwrap()
-            .expect("stream still open");
-        seen.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
-    (seen, res)
-}
-
 fn thread_id(sse: &str) -> String {
     let first = sse.split("\n\n").next().unwrap();
     let v: Value = serde_json::from_str(first.strip_prefix("data: ").unwrap()).unwrap();

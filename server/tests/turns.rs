@@ -48,35 +48,6 @@ async fn read_to_end(res: reqwest::Response) -> Reply {
         .expect("the stream ends")
 }
 
-/// Starts a streaming request and reads until `needle` has arrived; returns what was read and
-/// the still-open response.
-async fn open_until(
-    app: &TestApp,
-    token: &str,
-    body: Value,
-    needle: &str,
-) -> (String, reqwest::Response) {
-    let mut res = app
-        .http
-        .post(app.url("/api/chatkit"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let mut seen = String::new();
-    while !seen.contains(needle) {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), res.chunk())
-            .await
-            .expect("stream progresses")
-            .unwrap()
-            .unwrap_or_else(|| panic!("stream ended before {needle:?}: {seen}"));
-        seen.push_str(std::str::from_utf8(&chunk).unwrap());
-    }
-    (seen, res)
-}
-
 fn sse_events(body: &str) -> Vec<Value> {
     body.split_terminator("\n\n")
         .map(|f| serde_json::from_str(f.strip_prefix("data: ").unwrap()).unwrap())
