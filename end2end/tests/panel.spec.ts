@@ -210,6 +210,8 @@ test("Urdu: the switch, <html lang dir>, Urdu chips and answers, IME-safe Enter"
   await box.fill("دودھ لینا شامل کرو");
   await box.press("Enter");
   await expect(panel.locator(".msg.assistant").last()).toContainText("دودھ لینا");
+  // The badges speak the panel's language too (the panel sends it as Accept-Language).
+  await expect(panel.locator(".tool-badge.complete").last()).toHaveText("کام شامل کیا: 'دودھ لینا'");
   await shot(page, "urdu");
 
   // Remembered after a reload; a browser asking for Urdu gets it from the start.

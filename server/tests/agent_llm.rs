@@ -827,3 +827,42 @@ async fn the_interface_language_reaches_the_model_as_a_hint() {
         .unwrap_or("")
         .contains("ignore previous")));
 }
+
+#[tokio::test]
+async fn badges_speak_the_panels_language() {
+    let (app, llm, _, token) = setup().await;
+    let turn = |lang: &'static str, title: &'static str| {
+        llm.push(tool_reply(&[("c1", "add_task", json!({ "title": title }))]));
+        llm.push(tool_reply(&[("c2", "list_tasks", json!({}))]));
+        llm.push(text_reply("ok"));
+        let (app, token) = (&app, &token);
+        async move {
+            let res = app
+                .http
+                .post(app.url("/api/chatkit"))
+                .bearer_auth(token)
+                .header("accept-language", lang)
+                .json(&req::create("add it"))
+                .send()
+                .await
+                .unwrap();
+            let events = Reply::read(res).await.events();
+            assert!(error_event(&events).is_none(), "{events:?}");
+            badges(&events)
+        }
+    };
+    assert_eq!(
+        turn("ur", "Milk").await,
+        vec![
+            ("کام شامل کیا: 'Milk'".into(), "complete".into()),
+            ("1 کام ملے".into(), "complete".into()),
+        ]
+    );
+    assert_eq!(
+        turn("en-US,en;q=0.9", "Bread").await,
+        vec![
+            ("Added task 'Bread'".into(), "complete".into()),
+            ("Listed 2 tasks".into(), "complete".into()),
+        ]
+    );
+}

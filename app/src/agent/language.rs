@@ -17,6 +17,11 @@ const ROMAN_MARKERS: &[&str] = &[
 
 /// The language a message is written in: Urdu script, Roman Urdu (by its marker words), or
 /// English.
+/// Whether the panel's language (the request's `Accept-Language`) is Urdu.
+pub fn urdu_ui(locale: Option<&str>) -> bool {
+    locale.is_some_and(|l| l.starts_with("ur"))
+}
+
 pub fn language(text: &str) -> Lang {
     if text.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)) {
         return Lang::Urdu;

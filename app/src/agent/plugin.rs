@@ -28,8 +28,13 @@ pub trait Plugin: Send + Sync + 'static {
     /// The signed-in user's toolbox, for one turn or one widget action.
     async fn connect(&self, user_id: &str) -> Result<McpTools, ChatKitError>;
 
-    /// The badge shown while `tool` runs.
-    fn running_label(&self, tool: &str) -> String;
+    /// The badge shown while `tool` runs, in the panel's language (`locale`).
+    fn running_label(&self, tool: &str, locale: Option<&str>) -> String;
+
+    /// The badge once `tool` has run; the tool's own (English) label unless overridden.
+    fn done_label(&self, _tool: &str, out: &ToolOutput, _locale: Option<&str>) -> String {
+        out.label.clone()
+    }
 
     /// Before `tool` runs: `Some` holds the call (after showing the user whatever they must
     /// decide), `None` lets it run.

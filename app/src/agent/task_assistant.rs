@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde_json::{json, Value};
 
+use super::language::urdu_ui;
 use super::plugin::{Exchange, Held, Plugin};
 use super::{task_widgets, AgentSpec, Handoff};
 use crate::chatkit::types::{Action, ItemKind, ThreadItem, ThreadStreamEvent};
@@ -71,16 +72,38 @@ impl Plugin for TaskAssistant {
             })
     }
 
-    fn running_label(&self, tool: &str) -> String {
-        match tool {
-            "add_task" => "Adding task…",
-            "list_tasks" => "Looking up tasks…",
-            "complete_task" => "Completing task…",
-            "delete_task" => "Deleting task…",
-            "update_task" => "Updating task…",
-            _ => "Working…",
+    fn running_label(&self, tool: &str, locale: Option<&str>) -> String {
+        let (en, ur) = match tool {
+            "add_task" => ("Adding task…", "کام شامل ہو رہا ہے…"),
+            "list_tasks" => ("Looking up tasks…", "کام دیکھے جا رہے ہیں…"),
+            "complete_task" => ("Completing task…", "کام مکمل ہو رہا ہے…"),
+            "delete_task" => ("Deleting task…", "کام حذف ہو رہا ہے…"),
+            "update_task" => ("Updating task…", "کام بدلا جا رہا ہے…"),
+            _ => ("Working…", "کام جاری ہے…"),
+        };
+        match urdu_ui(locale) {
+            true => ur.to_string(),
+            false => en.to_string(),
         }
-        .to_string()
+    }
+
+    fn done_label(&self, tool: &str, out: &ToolOutput, locale: Option<&str>) -> String {
+        if !urdu_ui(locale) {
+            return out.label.clone();
+        }
+        let title = out
+            .tasks
+            .first()
+            .map(|t| t.title.as_str())
+            .unwrap_or_default();
+        match tool {
+            "add_task" => format!("کام شامل کیا: '{title}'"),
+            "list_tasks" => format!("{} کام ملے", out.tasks.len()),
+            "complete_task" => format!("مکمل کیا: '{title}'"),
+            "delete_task" => format!("حذف کیا: '{title}'"),
+            "update_task" => format!("بدل دیا: '{title}'"),
+            _ => out.label.clone(),
+        }
     }
 
     /// A delete the user's words did not make certain is not run: a Confirm/Cancel widget is
@@ -125,9 +148,11 @@ impl Plugin for TaskAssistant {
         stream
             .emit(ThreadStreamEvent::ItemDone { item: card })
             .await?;
-        let label = match title.is_empty() {
-            false => format!("Asked to confirm deleting '{title}'"),
-            true => format!("Asked to confirm deleting task #{id}"),
+        let label = match (urdu_ui(stream.ctx.locale.as_deref()), title.is_empty()) {
+            (false, false) => format!("Asked to confirm deleting '{title}'"),
+            (false, true) => format!("Asked to confirm deleting task #{id}"),
+            (true, false) => format!("حذف کرنے کی تصدیق مانگی: '{title}'"),
+            (true, true) => format!("حذف کرنے کی تصدیق مانگی: کام #{id}"),
         };
         Ok(Some((
             json!({

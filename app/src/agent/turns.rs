@@ -228,7 +228,8 @@ impl Agent {
                 b.set(
                     stream,
                     index,
-                    self.plugin.running_label(&call.name),
+                    self.plugin
+                        .running_label(&call.name, stream.ctx.locale.as_deref()),
                     StatusIndicator::Loading,
                 )
                 .await?;
@@ -260,7 +261,12 @@ impl Agent {
                             Some(held) => held,
                             None => match tools.call(&call.name, args).await {
                                 Ok(out) => {
-                                    let shown = (out.result.clone(), out.label.clone());
+                                    let label = self.plugin.done_label(
+                                        &call.name,
+                                        &out,
+                                        stream.ctx.locale.as_deref(),
+                                    );
+                                    let shown = (out.result.clone(), label);
                                     state.last_result = Some((call.name.clone(), out));
                                     shown
                                 }
@@ -405,7 +411,7 @@ fn attachment_note(attachments: &[Attachment]) -> Option<String> {
 
 /// "Thinking…", then how long it has been, in the user's interface language.
 fn progress_text(locale: Option<&str>, secs: u64) -> String {
-    let urdu = locale.is_some_and(|l| l.starts_with("ur"));
+    let urdu = super::language::urdu_ui(locale);
     match (urdu, secs) {
         (false, 0..=4) => "Thinking…".into(),
         (false, s) => format!("Still thinking… {s} s"),

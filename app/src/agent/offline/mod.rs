@@ -216,7 +216,7 @@ pub fn plan_for(
     now: DateTime<Utc>,
     locale: Option<&str>,
 ) -> Vec<ModelEvent> {
-    let urdu_ui = locale.is_some_and(|l| l.starts_with("ur"));
+    let urdu_ui = super::language::urdu_ui(locale);
     let Some((user_at, user)) = last_user(messages) else {
         return text(replies::help(if urdu_ui {
             Lang::Urdu

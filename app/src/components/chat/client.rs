@@ -66,9 +66,23 @@ mod browser {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_futures::JsFuture;
 
+    /// The panel's language (the `lang` the UI switch sets on `<html>`): the server words the
+    /// assistant's badges in it, whatever the browser's own languages are.
+    fn ui_language() -> Option<String> {
+        web_sys::window()?
+            .document()?
+            .document_element()?
+            .get_attribute("lang")
+            .filter(|l| !l.is_empty())
+    }
+
     async fn send(token: &str, req: &ChatKitRequest) -> Result<Response, ClientError> {
         let body = serde_json::to_string(req).map_err(|e| ClientError::Network(e.to_string()))?;
-        let res = Request::post(ENDPOINT)
+        let mut request = Request::post(ENDPOINT);
+        if let Some(lang) = ui_language() {
+            request = request.header("Accept-Language", &lang);
+        }
+        let res = request
             .header("Authorization", &format!("Bearer {token}"))
             .header("Content-Type", "application/json")
             .body(body)
