@@ -570,12 +570,7 @@ async fn an_unreachable_model_server_is_a_retryable_error() {
 async fn a_slow_model_times_out_with_a_retryable_error() {
     let llm = ScriptedLlm::start().await;
     let model = llm.model();
-    let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(model, TaskAssistant::new(db));
-        agent.turn_timeout = Duration::from_millis(700);
-        agent
-    })
-    .await;
+    let app = spawn_app_timing_out(model, Duration::from_millis(700)).await;
     let (user_id, token) = app.user().await;
     llm.push(Script::Slow(
         Duration::from_secs(5),

@@ -7,8 +7,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::agent::openai::{LlmSettings, OpenAiCompatible};
-use app::agent::task_assistant::TaskAssistant;
-use app::agent::Agent;
 use common::*;
 
 #[tokio::test]
@@ -25,13 +23,8 @@ async fn a_real_local_model_adds_a_task() {
         api_key: Some("none".into()),
         model: "local".into(),
     }));
-    let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(model, TaskAssistant::new(db));
-        // A 0.5 B model on two cores takes 2–10 s per call.
-        agent.turn_timeout = Duration::from_secs(120);
-        agent
-    })
-    .await;
+    // A 0.5 B model on two cores takes 2–10 s per call.
+    let app = spawn_app_timing_out(model, Duration::from_secs(120)).await;
     let (user_id, token) = app.user().await;
     let started = Instant::now();
     let (_, events) = app

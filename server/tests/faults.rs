@@ -7,8 +7,6 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use app::agent::task_assistant::TaskAssistant;
-use app::agent::Agent;
 use common::llm::{role_chunk, text_chunk, text_reply, tool_call_chunks, Script, ScriptedLlm};
 use common::*;
 use futures::StreamExt;
@@ -617,12 +615,7 @@ fn error_free(events: &[Value]) -> bool {
 async fn after_each_model_failure_the_message_is_kept_and_the_next_one_works() {
     let llm = ScriptedLlm::start().await;
     let model = llm.model();
-    let app = spawn_app_with_agent(|db| {
-        let mut agent = Agent::new(model, TaskAssistant::new(db));
-        agent.turn_timeout = Duration::from_millis(700);
-        agent
-    })
-    .await;
+    let app = spawn_app_timing_out(model, Duration::from_millis(700)).await;
     let (_, token) = app.user().await;
     let mut cut_in_tool_call = vec![role_chunk(), text_chunk("Adding it.")];
     cut_in_tool_call

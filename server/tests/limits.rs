@@ -205,16 +205,7 @@ async fn task_writes_from_the_page_are_limited_per_user() {
     let app = app_allowing(3).await;
     let (user_id, _) = app.user().await;
     let cookie = app.session_cookie(&user_id).await;
-    let call = |path: &'static str, form: String| {
-        app.http
-            .post(app.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("origin", format!("http://{}", app.addr))
-            .header("cookie", &cookie)
-            .body(form)
-            .send()
-    };
+    let call = |path: &'static str, form: String| post_server_fn(&app, path, Some(&cookie), form);
     let create = || {
         call(
             app::tasks::CreateTask::PATH,
@@ -222,7 +213,7 @@ async fn task_writes_from_the_page_are_limited_per_user() {
         )
     };
     for _ in 0..2 {
-        assert_eq!(create().await.unwrap().status(), 200);
+        assert_eq!(create().await.status(), 200);
     }
     let id = app
         .state
@@ -231,18 +222,14 @@ async fn task_writes_from_the_page_are_limited_per_user() {
         .await
         .unwrap()[0]
         .id;
-    let r = call(app::tasks::SetTaskDone::PATH, format!("id={id}&done=true"))
-        .await
-        .unwrap();
+    let r = call(app::tasks::SetTaskDone::PATH, format!("id={id}&done=true")).await;
     assert_eq!(r.status(), 200);
-    let r = create().await.unwrap();
+    let r = create().await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     let body = r.text().await.unwrap();
     assert!(body.contains("Too many task changes"), "{body}");
-    let r = call(app::tasks::DeleteTask::PATH, format!("id={id}"))
-        .await
-        .unwrap();
+    let r = call(app::tasks::DeleteTask::PATH, format!("id={id}")).await;
     assert_eq!(r.status(), 429);
     assert!(
         app.state.db.task(&user_id, id).await.is_ok(),
@@ -252,8 +239,7 @@ async fn task_writes_from_the_page_are_limited_per_user() {
         app::tasks::ListTasks::PATH,
         "filter[status]=all&sort=smart".into(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 200, "reads are not counted");
 }
 
@@ -298,23 +284,13 @@ async fn task_fields_are_bounded_for_the_tasks_page() {
     let app = spawn_app().await;
     let (user_id, _) = app.user().await;
     let cookie = app.session_cookie(&user_id).await;
-    let call = |path: &'static str, form: String| {
-        app.http
-            .post(app.url(path))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json")
-            .header("origin", format!("http://{}", app.addr))
-            .header("cookie", &cookie)
-            .body(form)
-            .send()
-    };
+    let call = |path: &'static str, form: String| post_server_fn(&app, path, Some(&cookie), form);
     let huge = "x".repeat(900_000);
     let r = call(
         app::tasks::CreateTask::PATH,
         format!("title=t&description=&priority=low&due=&tags={huge}"),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 422, "a 900 KB tag");
     assert!(r
         .text()
@@ -328,8 +304,7 @@ async fn task_fields_are_bounded_for_the_tasks_page() {
             "x".repeat(41)
         ),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r
         .text()
@@ -347,8 +322,7 @@ async fn task_fields_are_bounded_for_the_tasks_page() {
                 .join("+")
         ),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("at most 20 tags"));
     assert!(app

@@ -17,19 +17,10 @@ fn path<S: ServerFn>() -> &'static str {
     S::PATH
 }
 
-/// Posts a server function the way the hydrated page does (url-encoded form, JSON answer).
+/// A server function call as the page makes it, with the session cookie of `token`.
 async fn call(app: &TestApp, token: Option<&str>, fn_path: &str, form: &str) -> Reply {
-    let mut req = app
-        .http
-        .post(app.url(fn_path))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .header("origin", format!("http://{}", app.addr))
-        .body(form.to_string());
-    if let Some(t) = token {
-        req = req.header("cookie", format!("{COOKIE_NAME}={t}"));
-    }
-    Reply::read(req.send().await.unwrap()).await
+    let cookie = token.map(|t| format!("{COOKIE_NAME}={t}"));
+    Reply::read(post_server_fn(app, fn_path, cookie.as_deref(), form).await).await
 }
 
 /// A new user signed in in a browser: their id and the session cookie's token.

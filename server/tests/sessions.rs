@@ -25,19 +25,9 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// Posts a server function as the hydrated page does; `cookie` is `name=value`.
+/// Posts server function `S` as the hydrated page does; `cookie` is `name=value`.
 async fn call<S: ServerFn>(app: &TestApp, cookie: Option<&str>, form: &str) -> reqwest::Response {
-    let mut req = app
-        .http
-        .post(app.url(S::PATH))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .header("origin", format!("http://{}", app.addr))
-        .body(form.to_string());
-    if let Some(c) = cookie {
-        req = req.header("cookie", c);
-    }
-    req.send().await.unwrap()
+    post_server_fn(app, S::PATH, cookie, form).await
 }
 
 /// A new account made through the sign-up form; returns its email.

@@ -90,6 +90,16 @@ pub async fn spawn_app_with_agent(build: impl FnOnce(Db) -> Agent) -> TestApp {
     spawn_app_inner(build, None, |_| {}).await
 }
 
+/// Like [`spawn_app_with`], with a model turn timing out after `timeout`.
+pub async fn spawn_app_timing_out(model: Arc<dyn Model>, timeout: std::time::Duration) -> TestApp {
+    spawn_app_with_agent(|db| {
+        let mut agent = Agent::new(model, TaskAssistant::new(db));
+        agent.turn_timeout = timeout;
+        agent
+    })
+    .await
+}
+
 /// Like [`spawn_app_with`], with the test's changes to the configuration applied.
 pub async fn spawn_app_configured(
     model: Arc<dyn Model>,
@@ -404,6 +414,27 @@ pub mod req {
             mime_type: mime_type.into(),
         }))
     }
+}
+
+/// Posts a server function the way the hydrated page does (url-encoded form, JSON answer, a
+/// same-origin `Origin`); `cookie` is `name=value`.
+pub async fn post_server_fn(
+    app: &TestApp,
+    path: &str,
+    cookie: Option<&str>,
+    form: impl Into<String>,
+) -> reqwest::Response {
+    let mut req = app
+        .http
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("origin", format!("http://{}", app.addr))
+        .body(form.into());
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    req.send().await.unwrap()
 }
 
 /// Starts a streaming request and reads until `needle` has arrived; returns what was read and
