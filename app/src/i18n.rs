@@ -213,9 +213,7 @@ impl I18n {
     pub fn choose(&self, locale: Locale) {
         self.locale.set(locale);
         #[cfg(feature = "hydrate")]
-        if let Some(s) = window().local_storage().ok().flatten() {
-            let _ = s.set_item(STORAGE_KEY, locale.code());
-        }
+        crate::hooks::use_local_storage::store_item(STORAGE_KEY, Some(locale.code()));
     }
 }
 
@@ -229,11 +227,7 @@ pub fn provide_i18n() -> I18n {
     #[cfg(feature = "hydrate")]
     Effect::new(move |first: Option<()>| {
         if first.is_none() {
-            let stored = window()
-                .local_storage()
-                .ok()
-                .flatten()
-                .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+            let stored = crate::hooks::use_local_storage::stored_item(STORAGE_KEY);
             let tag = stored.or_else(|| window().navigator().language());
             i18n.locale.set(Locale::from_tag(&tag.unwrap_or_default()));
         }

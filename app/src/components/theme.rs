@@ -20,11 +20,7 @@ pub fn provide_theme() -> Theme {
     #[cfg(feature = "hydrate")]
     Effect::new(move |first: Option<()>| {
         if first.is_none() {
-            let stored = window()
-                .local_storage()
-                .ok()
-                .flatten()
-                .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+            let stored = crate::hooks::use_local_storage::stored_item(STORAGE_KEY);
             theme.0.set(match stored.as_deref() {
                 Some("dark") => Some(true),
                 Some("light") => Some(false),
@@ -68,9 +64,10 @@ pub fn ThemeToggle() -> impl IntoView {
         let dark = !is_dark(theme);
         theme.0.set(Some(dark));
         #[cfg(feature = "hydrate")]
-        if let Some(s) = window().local_storage().ok().flatten() {
-            let _ = s.set_item(STORAGE_KEY, if dark { "dark" } else { "light" });
-        }
+        crate::hooks::use_local_storage::store_item(
+            STORAGE_KEY,
+            Some(if dark { "dark" } else { "light" }),
+        );
     };
     view! {
         <button type="button" class="icon" title=move || i18n.t(Key::DarkTheme)
