@@ -54,20 +54,9 @@ fn create_form(title: &str, description: &str, tags: &str) -> String {
 }
 
 fn b64(v: &Value) -> String {
-    // Unpadded base64url, as JWTs use; written out to keep test dependencies small.
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let bytes = v.to_string().into_bytes();
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..=chunk.len() {
-            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
+    // Unpadded base64url, as JWTs use.
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
 }
 
 fn signed(claims: Value, secret: &[u8]) -> String {
