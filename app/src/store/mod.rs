@@ -1,5 +1,6 @@
 //! The one database handle: SQLite by default, PostgreSQL when the URL says so. Each query is
-//! written once (placeholders `$n` work on both) and run on whichever pool is open.
+//! written once (placeholders `$n` work on both) and run on whichever pool is open: reads with
+//! `on_pool!`, writes with `on_writer!` (on SQLite, one connection that writers queue for).
 
 mod error;
 mod sessions;
@@ -15,24 +16,44 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 #[derive(Clone, Debug)]
 pub enum Pool {
-    Sqlite(SqlitePool),
+    /// SQLite has one writer at a time. Writers that share the readers' connections wait for
+    /// the lock in SQLite's busy handler, which sleeps 1 to 100 ms a try (under 32 concurrent
+    /// turns most of a turn's time was spent asleep there: docs/benchmarks.md). With one
+    /// write connection they queue for it in order instead, and never sleep.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
-/// Runs the same body on either pool; `$p` is bound to the concrete pool.
+/// Runs a read on either database; `$p` is bound to the concrete pool.
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match &$db.pool {
-            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Sqlite { read: $p, .. } => $body,
             $crate::store::Pool::Postgres($p) => $body,
         }
     };
 }
 pub(crate) use on_pool;
+
+/// Runs a write (or a transaction that writes) on either database; `$p` is bound to the pool.
+macro_rules! on_writer {
+    ($db:expr, $p:ident => $body:expr) => {
+        match &$db.pool {
+            $crate::store::Pool::Sqlite { write: $p, .. } => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+pub(crate) use on_writer;
 
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -62,7 +83,7 @@ impl Db {
     pub(crate) async fn tasks_changed(&self, user_id: &str) {
         match &self.pool {
             // No listener is fine: nobody has a tasks page open.
-            Pool::Sqlite(_) => drop(self.task_changes.send(user_id.to_string())),
+            Pool::Sqlite { .. } => drop(self.task_changes.send(user_id.to_string())),
             // Every instance, this one included, hears it back through its listener.
             Pool::Postgres(p) => {
                 let sent = sqlx::query("SELECT pg_notify($1, $2)")
@@ -118,14 +139,23 @@ impl Db {
                 .map_err(db_err)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
+                // In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the
+                // process (kill -9) loses nothing committed; a power cut or OS crash may lose
+                // the last commits, never the database's integrity.
+                .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let pool = SqlitePoolOptions::new()
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(opts.clone())
+                .await
+                .map_err(db_err)?;
+            let read = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
                 .await
                 .map_err(db_err)?;
-            Db::new(Pool::Sqlite(pool))
+            Db::new(Pool::Sqlite { read, write })
         };
         db.migrate().await?;
         Ok(db)
@@ -133,7 +163,7 @@ impl Db {
 
     async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await,
+            Pool::Sqlite { write, .. } => sqlx::migrate!("../migrations/sqlite").run(write).await,
             Pool::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
         }
         .map_err(db_err)
@@ -142,7 +172,7 @@ impl Db {
     /// "sqlite" or "postgres", for the health report.
     pub fn kind(&self) -> &'static str {
         match self.pool {
-            Pool::Sqlite(_) => "sqlite",
+            Pool::Sqlite { .. } => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db, StoreResult, User};
+use super::{db_err, micros, on_pool, on_writer, Db, StoreResult, User};
 
 impl Db {
     /// Opens a session for `user_id` lasting `ttl_secs`; returns its id (128 random bits).
@@ -13,7 +13,7 @@ impl Db {
         let id = format!("ses_{}", uuid::Uuid::new_v4().simple());
         let now = micros(Utc::now());
         let expires = now + chrono::Duration::seconds(ttl_secs.max(0));
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND expires_at < $2")
                 .bind(user_id)
@@ -68,7 +68,7 @@ impl Db {
 
     /// Ends one session of `user_id` (sign-out). Ending an unknown or ended one is no error.
     pub async fn revoke_session(&self, user_id: &str, session_id: &str) -> StoreResult<()> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             sqlx::query(
                 "UPDATE sessions SET revoked_at = $1
                  WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
@@ -85,7 +85,7 @@ impl Db {
 
     /// Ends every session of `user_id` ("sign out everywhere"); returns how many were live.
     pub async fn revoke_all_sessions(&self, user_id: &str) -> StoreResult<u64> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let done = sqlx::query(
                 "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
             )

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
+use super::{db_err, micros, on_pool, on_writer, Db, StoreError, StoreResult};
 use crate::tasks::model::*;
 
 const COLUMNS: &str =
@@ -38,7 +38,7 @@ impl Db {
         let new = new.validated().map_err(invalid)?;
         let (title, tags) = (&new.title, &new.tags);
         let now = micros(Utc::now());
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let r = sqlx::query(&format!(
                 "INSERT INTO tasks (user_id, title, description, completed, priority, due_at, tags, created_at, updated_at)
                  VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
@@ -172,7 +172,7 @@ impl Db {
              WHERE id = $9 AND user_id = $10
              RETURNING {COLUMNS}"
         );
-        let task = on_pool!(self, p => {
+        let task = on_writer!(self, p => {
             let r = sqlx::query(&sql)
                 .bind(patch.title)
                 .bind(patch.description)
@@ -197,7 +197,7 @@ impl Db {
     /// Deletes and returns the task, so callers can echo or undo it.
     pub async fn delete_task(&self, user_id: &str, id: i64) -> StoreResult<Task> {
         let t = self.task(user_id, id).await?;
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2")
                 .bind(id)
                 .bind(user_id)

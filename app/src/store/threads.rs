@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
+use super::{db_err, micros, on_pool, on_writer, Db, StoreError, StoreResult};
 use crate::chatkit::store::ThreadStore;
 use crate::chatkit::types::*;
 use crate::chatkit::ChatKitError;
@@ -222,7 +222,7 @@ impl ThreadStore for Db {
         first_item: Option<&ThreadItem>,
     ) -> Result<(), ChatKitError> {
         let domains = t.allowed_image_domains.as_ref().map(to_json);
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             sqlx::query(
                 "INSERT INTO threads (id, user_id, title, status, allowed_image_domains, metadata, created_at)
@@ -254,7 +254,7 @@ impl ThreadStore for Db {
     async fn save_thread(&self, user_id: &str, t: &ThreadMetadata) -> Result<(), ChatKitError> {
         let domains = t.allowed_image_domains.as_ref().map(to_json);
         // An update only: a thread deleted meanwhile stays deleted.
-        let n = on_pool!(self, p => {
+        let n = on_writer!(self, p => {
             sqlx::query(
                 "UPDATE threads SET title = $1, status = $2, allowed_image_domains = $3, metadata = $4
                  WHERE id = $5 AND user_id = $6",
@@ -338,7 +338,7 @@ impl ThreadStore for Db {
     }
 
     async fn delete_thread(&self, user_id: &str, thread_id: &str) -> Result<(), ChatKitError> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             let mut tx = p.begin().await.map_err(db_err)?;
             for sql in [
                 "DELETE FROM feedback WHERE thread_id = $1 AND user_id = $2",
@@ -432,14 +432,14 @@ impl ThreadStore for Db {
     }
 
     async fn add_thread_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             insert_item!(p, user_id, item);
             Ok(())
         })
     }
 
     async fn save_item(&self, user_id: &str, item: &ThreadItem) -> Result<(), ChatKitError> {
-        let updated = on_pool!(self, p => {
+        let updated = on_writer!(self, p => {
             sqlx::query("UPDATE thread_items SET data = $1, kind = $2 WHERE thread_id = $3 AND id = $4 AND user_id = $5")
                 .bind(to_json(item))
                 .bind(kind_name(item))
@@ -484,7 +484,7 @@ impl ThreadStore for Db {
         thread_id: &str,
         item_id: &str,
     ) -> Result<(), ChatKitError> {
-        let n = on_pool!(self, p => {
+        let n = on_writer!(self, p => {
             sqlx::query("DELETE FROM thread_items WHERE thread_id = $1 AND id = $2 AND user_id = $3")
                 .bind(thread_id)
                 .bind(item_id)
@@ -506,7 +506,7 @@ impl ThreadStore for Db {
         thread_id: &str,
         item_id: &str,
     ) -> Result<(), ChatKitError> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             // One statement: the items after the target in page order (created_at, seq).
             sqlx::query(
                 "DELETE FROM thread_items WHERE thread_id = $1 AND user_id = $2 AND EXISTS (
@@ -525,7 +525,7 @@ impl ThreadStore for Db {
     }
 
     async fn save_attachment(&self, user_id: &str, a: &Attachment) -> Result<(), ChatKitError> {
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             save_attachment!(p, user_id, a);
             Ok(())
         })
@@ -555,7 +555,7 @@ impl ThreadStore for Db {
         user_id: &str,
         attachment_id: &str,
     ) -> Result<(), ChatKitError> {
-        let n = on_pool!(self, p => {
+        let n = on_writer!(self, p => {
             sqlx::query("DELETE FROM attachments WHERE id = $1 AND user_id = $2")
                 .bind(attachment_id)
                 .bind(user_id)
@@ -584,7 +584,7 @@ impl ThreadStore for Db {
         for item_id in item_ids {
             // Only items of the user's own thread can be rated.
             self.load_item(user_id, thread_id, item_id).await?;
-            on_pool!(self, p => {
+            on_writer!(self, p => {
                 sqlx::query(
                     "INSERT INTO feedback (user_id, thread_id, item_id, kind, created_at) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (thread_id, item_id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at",

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
-use super::{db_err, micros, on_pool, Db, StoreError, StoreResult};
+use super::{db_err, micros, on_pool, on_writer, Db, StoreError, StoreResult};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -28,7 +28,7 @@ impl Db {
             name: name.map(str::to_string),
             created_at: micros(Utc::now()),
         };
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(&user.id)
                 .bind(&user.email)
@@ -106,7 +106,7 @@ impl Db {
             Some(e) if self.user_by_email(e).await?.is_none() => Some(e),
             _ => None,
         };
-        on_pool!(self, p => {
+        on_writer!(self, p => {
             sqlx::query(
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, NULL, $4)
                  ON CONFLICT (id) DO NOTHING",
