@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::metrics::METRICS;
+
 /// What is being counted; each bucket has its own allowance per key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Bucket {
@@ -37,6 +39,20 @@ impl Bucket {
         Bucket::SignInAccount,
         Bucket::SignInAddress,
     ];
+
+    /// The bucket's name in metrics (`todokit_rate_limit_refusals_total{bucket}`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Bucket::ChatTurns => "chat_turns",
+            Bucket::Transcriptions => "transcriptions",
+            Bucket::Attachments => "attachments",
+            Bucket::Feedback => "feedback",
+            Bucket::Mcp => "mcp",
+            Bucket::TaskWrites => "task_writes",
+            Bucket::SignInAccount => "sign_in_account",
+            Bucket::SignInAddress => "sign_in_address",
+        }
+    }
 
     /// What the person did too often, for the message.
     fn what(self) -> &'static str {
@@ -136,6 +152,7 @@ impl Limiter {
         if allowed_from > now {
             let wait = allowed_from - now;
             let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+            METRICS.rate_limit_refusals.inc(bucket.label());
             return Err(Limited {
                 message: format!(
                     "Too many {} in a short time (at most {} per {}). Please wait {secs} s and \
@@ -198,6 +215,7 @@ impl Limiter {
         let mut feeds = self.inner.feeds.lock().expect("limiter lock");
         let open = feeds.entry(user_id.to_string()).or_insert(0);
         if *open >= self.inner.max_feeds {
+            METRICS.rate_limit_refusals.inc("task_feeds");
             return Err(Limited {
                 message: format!(
                     "You have {} live task feeds open (close a tab or two); try again later.",
@@ -249,6 +267,15 @@ fn span(window: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_bucket_has_a_metrics_label() {
+        for b in Bucket::ALL {
+            // Panics (debug builds) for a label the metrics family does not list.
+            METRICS.rate_limit_refusals.inc(b.label());
+            assert!(METRICS.rate_limit_refusals.get(b.label()) > 0, "{b:?}");
+        }
+    }
 
     fn limiter(count: u32, window: Duration) -> Limiter {
         Limiter::new(Rates {

@@ -15,6 +15,7 @@ use crate::attachments::DiskAttachments;
 use crate::auth::token::TokenKeys;
 use crate::chatkit::server::EngineLimits;
 use crate::chatkit::{ChatKitServer, Responder};
+use crate::metrics::MetricsAccess;
 use crate::rate_limit::{Bucket, Limiter, Rate, Rates};
 use crate::store::Db;
 
@@ -44,6 +45,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The other per-user limits (see README); chat turns use the two fields above.
     pub limits: Limits,
+    /// Who may read `/metrics` (`METRICS`: off, loopback, bearer:<token>).
+    pub metrics: MetricsAccess,
 }
 
 /// Per-user allowances besides chat turns, each "N per window" refilled evenly, and caps.
@@ -181,6 +184,7 @@ impl Config {
                 .unwrap_or(10 * 1024 * 1024),
             public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             limits: Limits::from_env(env),
+            metrics: MetricsAccess::parse(env("METRICS").as_deref())?,
         })
     }
 }

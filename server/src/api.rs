@@ -14,6 +14,7 @@ use serde_json::json;
 
 use app::chatkit::types::ChatKitRequest;
 use app::chatkit::{ChatKitError, ProcessResult};
+use app::metrics::OpenStream;
 use app::state::AppState;
 
 use crate::caller::{BearerUser, CurrentUser};
@@ -62,11 +63,15 @@ pub async fn chatkit(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let started = std::time::Instant::now();
     let body = body.map_err(|e| match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => ChatKitError::too_large("the request body is too large"),
         _ => ChatKitError::bad_request(e.body_text()),
     })?;
     let request = ChatKitRequest::parse(&body).map_err(ChatKitError::from)?;
+    crate::observe::record("request_type", request.kind());
+    // A turn's wait for its first frame is timed; a resume's replay is not a turn.
+    let first_event_from = request.starts_turn().then_some(started);
     admit_request(&state, &user.id, &request)?;
     if let ChatKitRequest::CreateAttachment(p) = &request {
         crate::attachments::within_quota(&state, &user.id, u64::try_from(p.size).unwrap_or(0))
@@ -90,11 +95,18 @@ pub async fn chatkit(
             bytes,
         )
             .into_response(),
-        ProcessResult::Stream(rx) => sse(futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv()
-                .await
-                .map(|frame| (Ok::<_, Infallible>(Bytes::from(frame)), rx))
-        })),
+        ProcessResult::Stream(rx) => {
+            // Rides in the stream's state: counted open until the response body is dropped.
+            let open = OpenStream::open("chat", first_event_from);
+            sse(futures::stream::unfold(
+                (rx, open),
+                |(mut rx, mut open)| async move {
+                    let frame = rx.recv().await?;
+                    open.frame();
+                    Some((Ok::<_, Infallible>(Bytes::from(frame)), (rx, open)))
+                },
+            ))
+        }
     })
 }
 
@@ -123,10 +135,13 @@ pub async fn task_events(
 ) -> Result<Response, ApiError> {
     let slot = state.limiter.open_feed(&user.id).map_err(refused)?;
     let changes = state.db.task_changes();
+    let open = OpenStream::open("task_feed", None);
     let hello = futures::stream::once(async { Ok(Bytes::from_static(b": listening\n\n")) });
-    // The slot rides in the stream's state: it is freed when the response body is dropped.
-    let nudges =
-        futures::stream::unfold((changes, user.id, slot), |(mut rx, uid, slot)| async move {
+    // The slot (and the open-stream count) rides in the stream's state: freed when the
+    // response body is dropped.
+    let nudges = futures::stream::unfold(
+        (changes, user.id, (slot, open)),
+        |(mut rx, uid, slot)| async move {
             use tokio::sync::broadcast::error::RecvError;
             loop {
                 let frame: &'static [u8] = match tokio::time::timeout(KEEP_ALIVE, rx.recv()).await {
@@ -139,7 +154,8 @@ pub async fn task_events(
                 };
                 return Some((Ok(Bytes::from_static(frame)), (rx, uid, slot)));
             }
-        });
+        },
+    );
     Ok(sse(futures::StreamExt::chain(hello, nudges)))
 }
 

@@ -1,5 +1,6 @@
 //! Who is calling an API route: one check from credentials to a user, as axum extractors that
-//! refuse with 401 (no or bad credentials) or 503 (the account store is down).
+//! refuse with 401 (no or bad credentials) or 503 (the account store is down). The user's id
+//! goes on the request's log span.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -28,7 +29,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             (None, Some(token)) => authenticate_cookie(state, &token).await.map(|(u, _)| u),
             (None, None) => Err(AuthError::Missing),
         };
-        Ok(CurrentUser(user.map_err(refusal)?))
+        let user = user.map_err(refusal)?;
+        crate::observe::record("user_id", &user.id);
+        Ok(CurrentUser(user))
     }
 }
 
@@ -40,7 +43,9 @@ impl FromRequestParts<AppState> for BearerUser {
             Some(token) => authenticate_bearer(state, &token).await,
             None => Err(AuthError::Missing),
         };
-        Ok(BearerUser(user.map_err(refusal)?))
+        let user = user.map_err(refusal)?;
+        crate::observe::record("user_id", &user.id);
+        Ok(BearerUser(user))
     }
 }
 

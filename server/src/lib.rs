@@ -8,6 +8,8 @@ mod caller;
 pub mod cli;
 mod error;
 mod mcp;
+mod metrics;
+pub mod observe;
 pub mod rate_limit;
 pub mod security;
 
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/chatkit", post(api::chatkit))
         .route("/api/chatkit/health", get(api::health))
         .route("/api/tasks/events", get(api::task_events))
+        .route("/metrics", get(metrics::metrics))
         .merge(mcp::routes(&state))
         .route(
             "/api/{*fn_name}",
@@ -91,6 +94,8 @@ pub fn router(state: AppState) -> Router {
             security::csrf,
         ))
         .layer(axum::middleware::from_fn(security::headers))
+        // Outermost: every request, refusals included, runs in its span and gets an id.
+        .layer(axum::middleware::from_fn(observe::request_span))
         .with_state(state)
 }
 

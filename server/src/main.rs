@@ -34,13 +34,7 @@ async fn run() {
 
 /// stdout carries the MCP protocol, so logs go to stderr (warnings only unless RUST_LOG says).
 async fn mcp(args: &[String]) {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,sqlx=warn".into()),
-        )
-        .init();
+    todokit_server::observe::init_logging("warn,sqlx=warn").unwrap_or_else(|e| fail(&e));
     let email = match args {
         [flag, email] if flag == "--user" => email.trim().to_lowercase(),
         [arg] if arg.starts_with("--user=") => arg["--user=".len()..].trim().to_lowercase(),
@@ -64,14 +58,13 @@ async fn mcp(args: &[String]) {
 }
 
 async fn serve() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                // rmcp logs every in-process session (one per chat turn) at info.
-                .unwrap_or_else(|_| "info,sqlx=warn,rmcp=warn".into()),
-        )
-        .init();
+    // rmcp logs every in-process session (one per chat turn) at info. The line per request
+    // (`todokit::http`) is on by default in JSON only, keeping the human format as it was.
+    let filter = match std::env::var("LOG_FORMAT").as_deref() {
+        Ok("json") => "info,sqlx=warn,rmcp=warn",
+        _ => "info,sqlx=warn,rmcp=warn,todokit::http=warn",
+    };
+    todokit_server::observe::init_logging(filter).unwrap_or_else(|e| fail(&e));
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(code) = todokit_server::cli::dispatch(&args).await {
         std::process::exit(code);

@@ -75,6 +75,14 @@ impl AgentSpec {
     }
 }
 
+/// Lists every tool the agents may call in the metrics, so each series exists (at 0) before
+/// its first call.
+fn register_tools(agents: &[AgentSpec]) {
+    for tool in agents.iter().flat_map(AgentSpec::tool_specs) {
+        crate::metrics::METRICS.tool_calls.register(tool.name);
+    }
+}
+
 /// Checks the user's text before the model sees it. `Some(message)` trips the wire: the turn
 /// ends with that message as the assistant's answer and the model is not asked.
 #[async_trait]
@@ -110,9 +118,11 @@ pub struct Agent {
 impl Agent {
     /// An agent running `model` with the plug-in's toolbox, agents and policy.
     pub fn new(model: Arc<dyn Model>, plugin: impl Plugin) -> Self {
+        let agents = plugin.agents();
+        register_tools(&agents);
         Agent {
             model,
-            agents: plugin.agents(),
+            agents,
             plugin: Arc::new(plugin),
             guardrails: Vec::new(),
             max_turns: 10,
@@ -125,6 +135,7 @@ impl Agent {
     /// Replaces the agents; the first starts every turn. Handoffs name agents in the list.
     pub fn with_agents(mut self, agents: Vec<AgentSpec>) -> Self {
         assert!(!agents.is_empty(), "at least one agent");
+        register_tools(&agents);
         self.agents = agents;
         self
     }

@@ -1,13 +1,17 @@
 //! One `respond` call's model turns: history → model → tool calls (badges in a `workflow`
 //! item) → streamed text, with progress updates while the model is silent and a deadline.
 
+use std::time::{Duration, Instant};
+
 use futures::StreamExt;
 use serde_json::{json, Value};
+use tracing::Instrument;
 
 use super::{Agent, ChatMessage, Exchange, ModelError, ModelEvent, ModelRequest, ToolCall};
 use crate::chatkit::server::MessageWriter;
 use crate::chatkit::types::*;
 use crate::chatkit::{ChatKitError, ThreadStream};
+use crate::metrics::{millis, ToolOutcome, METRICS, UNKNOWN_TOOL};
 use crate::tools::mcp::McpTools;
 use crate::tools::{ToolError, ToolOutput};
 
@@ -137,7 +141,8 @@ impl Agent {
         let locale = stream.ctx.locale.clone();
         let mut current = &self.agents[0];
 
-        for _turn in 0..self.max_turns {
+        for round in 0..self.max_turns {
+            let asked = Instant::now();
             let specs = current.tool_specs();
             let request = ModelRequest {
                 messages: &messages,
@@ -187,6 +192,12 @@ impl Agent {
                 }
                 return Err(failure);
             }
+            tracing::debug!(
+                round,
+                tool_calls = calls.len(),
+                duration_ms = millis(asked.elapsed()),
+                "model turn"
+            );
             let text = match writer.take() {
                 Some(w) => {
                     let text = w.text().to_string();
@@ -209,9 +220,13 @@ impl Agent {
                         Some(next) => {
                             current = next;
                             messages[0] = next.system_prompt();
+                            tool_done(handoff.tool.name, ToolOutcome::Ok, Duration::ZERO);
                             json!({"assistant": next.name})
                         }
-                        None => json!({"error": format!("no agent named '{}'", handoff.to)}),
+                        None => {
+                            tool_done(handoff.tool.name, ToolOutcome::Error, Duration::ZERO);
+                            json!({"error": format!("no agent named '{}'", handoff.to)})
+                        }
                     };
                     messages.push(ChatMessage::Tool {
                         call_id: call.id,
@@ -238,13 +253,22 @@ impl Agent {
                 } else {
                     serde_json::from_str(&call.arguments)
                 };
+                // The tool's name as our spec spells it (a name the model made up is not a
+                // metrics label).
+                let offered = specs.iter().find(|t| t.name == call.name).map(|t| t.name);
+                let tool = offered.unwrap_or(UNKNOWN_TOOL);
+                let started = Instant::now();
                 let (content, label) = match parsed {
-                    Err(e) => (
-                        json!({"error": format!("arguments are not valid JSON: {e}")}),
-                        format!("{}: invalid arguments", call.name),
-                    ),
+                    Err(e) => {
+                        tool_done(tool, ToolOutcome::InvalidArguments, started.elapsed());
+                        (
+                            json!({"error": format!("arguments are not valid JSON: {e}")}),
+                            format!("{}: invalid arguments", call.name),
+                        )
+                    }
                     // Only the tools this agent was offered; the model hears about any other.
-                    Ok(_) if !specs.iter().any(|t| t.name == call.name) => {
+                    Ok(_) if offered.is_none() => {
+                        tool_done(tool, ToolOutcome::Error, started.elapsed());
                         let e = ToolError::UnknownTool(call.name.clone());
                         (
                             json!({"error": e.to_string()}),
@@ -257,9 +281,10 @@ impl Agent {
                             .plugin
                             .hold(stream, tools, &call.name, &args, &exchange)
                             .await?;
-                        match held {
-                            Some(held) => held,
-                            None => match tools.call(&call.name, args).await {
+                        let span = tracing::info_span!("tool_call", tool);
+                        let (shown, outcome) = match held {
+                            Some(held) => (held, ToolOutcome::Held),
+                            None => match tools.call(&call.name, args).instrument(span).await {
                                 Ok(out) => {
                                     let label = self.plugin.done_label(
                                         &call.name,
@@ -268,14 +293,19 @@ impl Agent {
                                     );
                                     let shown = (out.result.clone(), label);
                                     state.last_result = Some((call.name.clone(), out));
-                                    shown
+                                    (shown, ToolOutcome::Ok)
                                 }
                                 Err(e) => (
-                                    json!({"error": e.to_string()}),
-                                    format!("{}: {e}", call.name),
+                                    (
+                                        json!({"error": e.to_string()}),
+                                        format!("{}: {e}", call.name),
+                                    ),
+                                    ToolOutcome::Error,
                                 ),
                             },
-                        }
+                        };
+                        tool_done(tool, outcome, started.elapsed());
+                        shown
                     }
                 };
                 b.set(stream, index, label, StatusIndicator::Complete)
@@ -420,13 +450,26 @@ fn progress_text(locale: Option<&str>, secs: u64) -> String {
     }
 }
 
+/// Counts and logs one tool call (never its arguments or result: they hold the user's words).
+fn tool_done(tool: &'static str, outcome: ToolOutcome, took: Duration) {
+    METRICS.tool_calls.record(tool, outcome);
+    tracing::info!(
+        tool,
+        outcome = outcome.label(),
+        duration_ms = millis(took),
+        "tool call"
+    );
+}
+
 fn timeout_error() -> ChatKitError {
+    METRICS.model_errors.inc("timeout");
     ChatKitError::unavailable("The assistant took too long to answer. Please try again.")
 }
 
 fn model_error(e: ModelError) -> ChatKitError {
     match e {
         ModelError::Unavailable(m) => {
+            METRICS.model_errors.inc("unavailable");
             tracing::warn!("model unavailable: {m}");
             ChatKitError::unavailable(
                 "The assistant's model is unreachable right now. Please try again.",
@@ -434,6 +477,7 @@ fn model_error(e: ModelError) -> ChatKitError {
         }
         // Retrying the same request will not help: a bad key, a rejected request, garbage.
         ModelError::Failed(m) => {
+            METRICS.model_errors.inc("failed");
             tracing::warn!("model failed: {m}");
             ChatKitError::new(
                 502,

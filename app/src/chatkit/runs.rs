@@ -12,6 +12,7 @@ use super::error::ChatKitError;
 use super::server::{RespondContext, Responder};
 use super::stream::{Preamble, ThreadStream, Work};
 use super::types::ThreadMetadata;
+use crate::metrics::{millis, Turn};
 
 /// Where a run is: a stop waits for `Stopped`; a run that ended any other way (finished,
 /// failed, panicked, or never started) is `Ended`, so a stop does not claim it.
@@ -39,7 +40,12 @@ pub(super) struct Tap {
     frames: Vec<Vec<u8>>,
     listeners: Vec<mpsc::UnboundedSender<Vec<u8>>>,
     closed: bool,
+    /// Whether an `error` event went out: the turn's outcome in metrics and logs.
+    errored: bool,
 }
+
+/// How every `error` event's frame begins (`sse_frame`; the test below holds it to that).
+const ERROR_FRAME: &[u8] = br#"data: {"type":"error""#;
 
 /// A lock that a panic elsewhere does not poison for good: the registry and taps must stay
 /// usable (and their clean-up must not panic again while unwinding).
@@ -51,6 +57,7 @@ impl Tap {
     /// Keeps a frame for later re-attachments and forwards it to the current ones.
     pub(super) fn record(tap: &Mutex<Tap>, frame: &[u8]) {
         let mut t = lock(tap);
+        t.errored |= frame.starts_with(ERROR_FRAME);
         t.frames.push(frame.to_vec());
         t.listeners.retain(|l| l.send(frame.to_vec()).is_ok());
     }
@@ -159,12 +166,23 @@ impl Runs {
     ) -> mpsc::UnboundedReceiver<Vec<u8>> {
         let (tx, rx) = mpsc::unbounded_channel();
         let Slot { end, cancel } = slot;
+        let span = tracing::info_span!("turn", thread_id = %thread.id);
         let mut stream = ThreadStream::new(ctx, thread, tx, end.tap.clone());
-        tokio::spawn(async move {
+        let turn = async move {
+            // Counted as an error if the task goes away unfinished (a panic).
+            let timer = Turn::start();
             // `end` drops at the end of the task, or while unwinding if the task panics.
             let stopped = stream.run(pre, work, responder, cancel).await;
+            let outcome = match (stopped, lock(&end.tap).errored) {
+                (true, _) => "stopped",
+                (false, true) => "error",
+                (false, false) => "ok",
+            };
             end.finish(stopped);
-        });
+            let took = timer.finish(outcome);
+            tracing::info!(outcome, duration_ms = millis(took), "turn finished");
+        };
+        tokio::spawn(tracing::Instrument::instrument(turn, span));
         rx
     }
 
@@ -217,5 +235,25 @@ impl Runs {
             }
         }
         rx
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_events_are_told_by_their_frames_first_bytes() {
+        let error = super::super::stream::sse_frame(&ChatKitError::internal("x").event());
+        assert!(
+            error.starts_with(ERROR_FRAME),
+            "{}",
+            String::from_utf8_lossy(&error)
+        );
+        let tap = Mutex::new(Tap::default());
+        Tap::record(&tap, b"data: {\"type\":\"stream_options\"}\n\n");
+        assert!(!lock(&tap).errored);
+        Tap::record(&tap, &error);
+        assert!(lock(&tap).errored);
     }
 }

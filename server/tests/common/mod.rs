@@ -130,6 +130,7 @@ async fn spawn_app_inner(
         max_attachment_bytes: 10 * 1024 * 1024,
         public_url: None,
         limits: Default::default(),
+        metrics: Default::default(),
     };
     adjust(&mut config);
     let db = Db::connect(&config.database_url)
