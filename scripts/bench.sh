@@ -33,9 +33,13 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 # TODOKIT_BIN and CHATLOAD_BIN pick other builds (a before/after pair); else build them.
 bin="${TODOKIT_BIN:-$target/server-release/todokit}"
 load="${CHATLOAD_BIN:-$target/server-release/examples/chatload}"
-if [ -z "${TODOKIT_BIN:-}" ] || [ -z "${CHATLOAD_BIN:-}" ]; then
-  echo "== building todokit (server-release) and the load tool"
-  cargo build --quiet --profile server-release -p todokit-server --bin todokit --example chatload
+if [ -z "${TODOKIT_BIN:-}" ]; then
+  echo "== building todokit (server-release)"
+  cargo build --quiet --profile server-release -p todokit-server --bin todokit
+fi
+if [ -z "${CHATLOAD_BIN:-}" ]; then
+  echo "== building the load tool (server/examples/chatload.rs)"
+  cargo build --quiet --profile server-release -p todokit-server --example chatload
 fi
 
 venv="${CONFORMANCE_VENV:-$target/conformance-venv}"

@@ -50,5 +50,8 @@ cargo leptos build --release -P
 log "first-load weight within its ratchet (scripts/size-check.sh)"
 scripts/size-check.sh
 
+log "benchmark smoke: official Python server and todokit side by side, 1 s each (scripts/bench.sh --smoke)"
+TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench.sh --smoke
+
 log "browser tests (Playwright, Debian chromium)"
 (cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)

@@ -10,6 +10,7 @@
 //! Kinds: `create` (threads.create: a new thread and a whole turn), `add`
 //! (threads.add_user_message on the connection's own thread), `list` (threads.list, JSON), or
 //! `--body TEXT [--content-type T]`: any request (a server function, `items.list`, an MCP call).
+//! `--count N`: each connection sends N requests and stops (fixed work, for timing a whole run).
 //! Prints one line of JSON.
 
 use std::time::{Duration, Instant};
@@ -23,6 +24,7 @@ struct Args {
     conns: usize,
     secs: f64,
     warmup: f64,
+    count: Option<u64>,
     text: String,
     body: Option<String>,
     content_type: String,
@@ -36,6 +38,7 @@ fn parse_args() -> Result<Args, String> {
         conns: 8,
         secs: 5.0,
         warmup: 1.0,
+        count: None,
         text: "hello".into(),
         body: None,
         content_type: "application/json".into(),
@@ -50,6 +53,7 @@ fn parse_args() -> Result<Args, String> {
             "--conns" => a.conns = val()?.parse().map_err(|e| format!("--conns: {e}"))?,
             "--secs" => a.secs = val()?.parse().map_err(|e| format!("--secs: {e}"))?,
             "--warmup" => a.warmup = val()?.parse().map_err(|e| format!("--warmup: {e}"))?,
+            "--count" => a.count = Some(val()?.parse().map_err(|e| format!("--count: {e}"))?),
             "--text" => a.text = val()?,
             "--body" => {
                 a.body = Some(val()?);
@@ -65,7 +69,7 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if a.url.is_empty() || a.conns == 0 || !(0.0..=3600.0).contains(&a.secs) {
-        return Err("usage: chatload --url URL [--kind create|add|list] [--conns N] [--secs S] [--warmup S] [--text T] [--body B [--content-type T]] [-H 'K: V']...".into());
+        return Err("usage: chatload --url URL [--kind create|add|list] [--conns N] [--secs S | --count N] [--warmup S] [--text T] [--body B [--content-type T]] [-H 'K: V']...".into());
     }
     if !["create", "add", "list", "body"].contains(&a.kind.as_str()) {
         return Err(format!("unknown kind '{}'", a.kind));
@@ -170,6 +174,20 @@ async fn worker(conn: Conn, args: std::sync::Arc<Args>, t0: Instant) -> (Vec<Sam
         _ => args.body.clone().expect("--body sets the kind"),
     }
     .into_bytes();
+    if let Some(n) = args.count {
+        for _ in 0..n {
+            match conn.send(&body).await {
+                Ok((s, _)) => samples.push(s),
+                Err(e) => {
+                    if errors == 0 {
+                        eprintln!("chatload: {e}");
+                    }
+                    errors += 1;
+                }
+            }
+        }
+        return (samples, errors);
+    }
     let warm_end = t0 + Duration::from_secs_f64(args.warmup);
     let end = warm_end + Duration::from_secs_f64(args.secs);
     loop {
@@ -239,6 +257,7 @@ async fn main() {
     let mut firsts = Vec::new();
     let mut totals = Vec::new();
     let mut errors = 0;
+    let started = Instant::now();
     for w in workers {
         let (samples, e) = w.await.expect("worker");
         errors += e;
@@ -247,14 +266,18 @@ async fn main() {
             totals.push(s.total);
         }
     }
+    let secs = match args.count {
+        Some(_) => started.elapsed().as_secs_f64(),
+        None => args.secs,
+    };
     firsts.sort();
     totals.sort();
     let out = json!({
         "kind": args.kind,
         "conns": args.conns,
-        "secs": args.secs,
+        "secs": secs,
         "requests": totals.len(),
-        "per_sec": totals.len() as f64 / args.secs,
+        "per_sec": totals.len() as f64 / secs,
         "errors": errors,
         "first_p50_ms": pct(&firsts, 0.5),
         "first_p99_ms": pct(&firsts, 0.99),
