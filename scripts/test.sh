@@ -50,5 +50,14 @@ cargo leptos build --release -P
 log "first-load weight within its ratchet (scripts/size-check.sh)"
 scripts/size-check.sh
 
+# Seconds-long runs of the scale benchmarks on the release build just made: they fail on any
+# error, short page, or lost or mixed-up stream (docs/benchmarks.md).
+if [ -x "$target_dir/server-release/todokit" ]; then
+  log "bench smoke: reads over seeded data (scripts/bench-data.sh --smoke)"
+  TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench-data.sh --smoke
+  log "bench smoke: 50 concurrent model streams (scripts/bench-streams.sh --smoke)"
+  TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench-streams.sh --smoke
+fi
+
 log "browser tests (Playwright, Debian chromium)"
 (cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)
