@@ -27,10 +27,9 @@ secs=3
 conns=2
 warmup=0.5
 dbs=both
-smoke=
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) smoke=1; scales=1000; users=100; secs=1; warmup=0.2; dbs=sqlite; shift ;;
+    --smoke) scales=1000; users=100; secs=1; warmup=0.2; dbs=sqlite; shift ;;
     --db) dbs=$2; shift 2 ;;
     --scales) scales=$2; shift 2 ;;
     --users) users=$2; shift 2 ;;
