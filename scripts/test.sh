@@ -50,8 +50,14 @@ cargo leptos build --release -P
 log "first-load weight within its ratchet (scripts/size-check.sh)"
 scripts/size-check.sh
 
-log "benchmark smoke: official Python server and todokit side by side, 1 s each (scripts/bench.sh --smoke)"
+# Seconds-long runs of the benchmarks on the release build just made: they fail on any error,
+# short page, or lost or mixed-up stream (docs/benchmarks.md).
+log "bench smoke: official Python server and todokit side by side (scripts/bench.sh --smoke)"
 TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench.sh --smoke
+log "bench smoke: reads over seeded data (scripts/bench-data.sh --smoke)"
+TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench-data.sh --smoke
+log "bench smoke: 50 concurrent model streams (scripts/bench-streams.sh --smoke)"
+TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench-streams.sh --smoke
 
 log "browser tests (Playwright, Debian chromium)"
 (cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)

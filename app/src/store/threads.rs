@@ -305,7 +305,7 @@ impl ThreadStore for Db {
                     let at: DateTime<Utc> = c.try_get("created_at").map_err(db_err)?;
                     sqlx::query(&format!(
                         "SELECT {THREAD_COLUMNS} FROM threads WHERE user_id = $1
-                           AND (created_at {cmp} $2 OR (created_at = $2 AND id {cmp} $3))
+                           AND (created_at, id) {cmp} ($2, $3)
                          ORDER BY created_at {dir}, id {dir} LIMIT $4"
                     ))
                     .bind(user_id)
@@ -396,7 +396,7 @@ impl ThreadStore for Db {
                     let seq: i64 = c.try_get("seq").map_err(db_err)?;
                     sqlx::query(&format!(
                         "SELECT id, data FROM thread_items WHERE thread_id = $1 AND user_id = $2
-                           AND (created_at {cmp} $3 OR (created_at = $3 AND seq {cmp} $4))
+                           AND (created_at, seq) {cmp} ($3, $4)
                          ORDER BY created_at {dir}, seq {dir} LIMIT $5"
                     ))
                     .bind(thread_id)
