@@ -19,6 +19,7 @@
 # a database of the run's own is created and dropped). Results: JSON lines in $BENCH_OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 root=$(pwd)
 
 scales="1000 100000 1000000"
@@ -80,19 +81,7 @@ t0=$(( $(date +%s) - 40 * 86400 )) # the oldest seeded row; 1 M rows 2 s apart e
 
 # HS256 tokens: an API token (another service's kind: `sub` only) for /api/chatkit, and the
 # session cookie's token (`typ` todokit_session, `sid` a live session) for server functions.
-jwt() {
-  SECRET="$secret" SUB="$user_id" TYP="${1:-}" SID="${2:-}" python3 - <<'PY'
-import base64, hashlib, hmac, json, os, time
-b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=")
-claims = {"sub": os.environ["SUB"], "exp": int(time.time()) + 3 * 3600}
-if os.environ["TYP"]:
-    claims.update(typ=os.environ["TYP"], sid=os.environ["SID"])
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b(json.dumps(claims).encode())
-s = b(hmac.new(os.environ["SECRET"].encode(), h + b"." + p, hashlib.sha256).digest())
-print((h + b"." + p + b"." + s).decode())
-PY
-}
+jwt() { bench_jwt "$secret" "$user_id" "$@"; }
 token=$(jwt)
 cookie=$(jwt todokit_session "$session_id")
 list_tasks_path=$(grep -ao '/api/list_tasks[0-9]*' "$bin" | head -1)
@@ -277,16 +266,8 @@ for db_kind in $dbs; do
     db_url="$pg_base/$pg_db"
   fi
   echo "== $db_kind: todokit $(git rev-parse --short HEAD 2>/dev/null || true) ($bin)"
-  mkdir -p "$dir/data"
-  TODOKIT_RESPONDER=scripted RATE_LIMIT_PER_MINUTE=1000000000 JWT_SECRET="$secret" \
-    TODOKIT_DATA_DIR="$dir/data" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=error \
-    DATABASE_URL="$db_url" "$bin" >"$dir/server.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 100); do
-    curl -sf -o /dev/null "$url/api/chatkit/health" && break
-    kill -0 "$pid" 2>/dev/null || fail "the server did not start"
-    sleep 0.1
-  done
+  start_scripted "$bin" "$db_url" "$port" "$secret" "$dir"
+  wait_health "$url" "$pid" || fail "no server"
   echo "   seeding $users other users"
   seed_base
   for n in $scales; do

@@ -14,6 +14,7 @@
 # file). Exits non-zero if any stream or stored thread is wrong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 root=$(pwd)
 
 turns=1000
@@ -74,26 +75,13 @@ LLM_BASE_URL="http://127.0.0.1:$model_port/v1" LLM_MODEL=x LLM_API_KEY=x \
   TODOKIT_DATA_DIR="$dir/data" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=warn \
   DATABASE_URL="${DATABASE_URL:-sqlite://$dir/data/todokit.db}" "$bin" >"$dir/server.log" 2>&1 &
 server=$!
-for _ in $(seq 1 100); do
-  curl -sf -o /dev/null "$url/api/chatkit/health" && break
-  kill -0 "$server" 2>/dev/null || fail "the server did not start"
-  sleep 0.1
-done
-curl -sf -o /dev/null "$url/api/chatkit/health" || fail "the server did not answer"
+wait_health "$url" "$server" || fail "no server"
 for _ in $(seq 1 50); do
   (echo >"/dev/tcp/127.0.0.1/$model_port") 2>/dev/null && break
   sleep 0.1
 done
 
-token=$(SECRET="$secret" python3 - <<'PY'
-import base64, hashlib, hmac, json, os, time
-b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=")
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b(json.dumps({"sub": "stream-bench-user", "exp": int(time.time()) + 3600}).encode())
-s = b(hmac.new(os.environ["SECRET"].encode(), h + b"." + p, hashlib.sha256).digest())
-print((h + b"." + p + b"." + s).decode())
-PY
-)
+token=$(bench_jwt "$secret" stream-bench-user)
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$server/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; } # utime + stime (pid's comm has no spaces)

@@ -29,6 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 export PATH="$HOME/.cargo/bin:$PATH"
+source scripts/bench-lib.sh
 target="${CARGO_TARGET_DIR:-$root/target}"
 # TODOKIT_BIN and CHATLOAD_BIN pick other builds (a before/after pair); else build them.
 bin="${TODOKIT_BIN:-$target/server-release/todokit}"
@@ -96,26 +97,14 @@ for store in memory sqlite; do
 done
 
 secret="bench-secret-$(date +%s%N)-0123456789abcdef"
-token=$(SECRET="$secret" python3 - <<'PY'
-import base64, hashlib, hmac, json, os, time
-b = lambda d: base64.urlsafe_b64encode(d).rstrip(b"=")
-h = b(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
-p = b(json.dumps({"sub": "bench-user", "exp": int(time.time()) + 3600}).encode())
-s = b(hmac.new(os.environ["SECRET"].encode(), h + b"." + p, hashlib.sha256).digest())
-print((h + b"." + p + b"." + s).decode())
-PY
-)
+token=$(bench_jwt "$secret" bench-user)
 dbs="sqlite://$dir/todokit.db"
 [ -n "${BENCH_DATABASE_URL:-}" ] && dbs="$dbs $BENCH_DATABASE_URL"
 [ "$only" = python ] && dbs=
 for db in $dbs; do
   name="todokit-${db%%:*}"
   echo "== todokit $(git rev-parse --short HEAD 2>/dev/null || true) (release), ${db%%:*}"
-  mkdir -p "$dir/data"
-  TODOKIT_RESPONDER=scripted RATE_LIMIT_PER_MINUTE=1000000000 JWT_SECRET="$secret" \
-    TODOKIT_DATA_DIR="$dir/data" LEPTOS_SITE_ADDR="127.0.0.1:$port" RUST_LOG=error \
-    DATABASE_URL="$db" "$bin" >"$dir/server.log" 2>&1 &
-  pid=$!
+  start_scripted "$bin" "$db" "$port" "$secret" "$dir"
   wait_up -H "Authorization: Bearer $token"
   drive "$name" "Authorization: Bearer $token"
   stop
