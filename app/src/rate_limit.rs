@@ -1,11 +1,15 @@
 //! The one limiter: per-user (or per-address) allowances in named buckets, each refilled evenly
 //! (GCRA), plus a cap on a user's open task feeds. Spent is a `Limited` with the wait.
+//! On PostgreSQL the allowances are counted in the database, so instances sharing it share
+//! them; if the database cannot answer, each instance counts on its own meanwhile. The feed
+//! cap is per instance.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::metrics::METRICS;
+use crate::store::Db;
 
 /// What is being counted; each bucket has its own allowance per key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -87,6 +91,11 @@ impl Rate {
     fn interval(self) -> Duration {
         self.window / self.count
     }
+
+    /// How far ahead of now a key's arrival time may run: the burst less one.
+    fn tolerance(self) -> Duration {
+        self.interval() * (self.count - 1)
+    }
 }
 
 /// The allowances of every bucket and the feed cap (from `Config`).
@@ -117,13 +126,31 @@ struct Inner {
     last_prune: Mutex<Instant>,
     max_feeds: usize,
     feeds: Mutex<HashMap<String, usize>>,
+    /// The database the allowances are shared in (PostgreSQL), if any.
+    shared: Option<Db>,
+    /// Until when the shared state is not asked (it just failed): counted here meanwhile,
+    /// without each request first waiting for the database to time out.
+    shared_down_until: Mutex<Option<Instant>>,
 }
+
+/// How long the limiter counts alone after the shared state failed to answer.
+const SHARED_RETRY: Duration = Duration::from_secs(5);
 
 /// How often a check also prunes the map of keys back at full allowance.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
 impl Limiter {
+    /// Allowances counted in this process.
     pub fn new(rates: Rates) -> Limiter {
+        Self::build(rates, None)
+    }
+
+    /// Allowances counted in `db` when it is shared by instances (PostgreSQL), else here.
+    pub fn sharing(rates: Rates, db: &Db) -> Limiter {
+        Self::build(rates, db.shares_limits().then(|| db.clone()))
+    }
+
+    fn build(rates: Rates, shared: Option<Db>) -> Limiter {
         for b in Bucket::ALL {
             assert!(rates.rates.contains_key(&b), "no rate for {b:?}");
         }
@@ -134,44 +161,113 @@ impl Limiter {
                 last_prune: Mutex::new(Instant::now()),
                 max_feeds: rates.max_feeds_per_user.max(1),
                 feeds: Mutex::new(HashMap::new()),
+                shared,
+                shared_down_until: Mutex::new(None),
             }),
         }
     }
 
     /// Counts one use of `bucket` by `key`; refused once the allowance is spent.
-    pub fn check(&self, bucket: Bucket, key: &str) -> Result<(), Limited> {
+    pub async fn check(&self, bucket: Bucket, key: &str) -> Result<(), Limited> {
+        self.prune_now_and_then(Instant::now());
+        if let Some(db) = self.shared() {
+            match self.shared_wait(db, bucket, key).await {
+                Ok(None) => return Ok(()),
+                Ok(Some(wait)) => return Err(self.refusal(bucket, wait)),
+                Err(e) => self.shared_failed(e),
+            }
+        }
+        match self.local_wait(bucket, key) {
+            None => Ok(()),
+            Some(wait) => Err(self.refusal(bucket, wait)),
+        }
+    }
+
+    /// The shared state, unless it failed within the last [`SHARED_RETRY`].
+    fn shared(&self) -> Option<&Db> {
+        let db = self.inner.shared.as_ref()?;
+        let down = self.inner.shared_down_until.lock().expect("limiter lock");
+        match *down {
+            Some(until) if Instant::now() < until => None,
+            _ => Some(db),
+        }
+    }
+
+    fn shared_failed(&self, e: crate::store::StoreError) {
+        tracing::warn!(
+            "shared rate limits unreadable ({e}); counting on this instance for {} s",
+            SHARED_RETRY.as_secs()
+        );
+        *self.inner.shared_down_until.lock().expect("limiter lock") =
+            Some(Instant::now() + SHARED_RETRY);
+    }
+
+    /// One use of `bucket` by `key` in the database: `None` admitted, else the wait.
+    async fn shared_wait(
+        &self,
+        db: &Db,
+        bucket: Bucket,
+        key: &str,
+    ) -> Result<Option<Duration>, crate::store::StoreError> {
+        let rate = self.inner.rates[&bucket];
+        let wait = db
+            .gcra_admit(
+                &shared_bucket(bucket, rate),
+                key,
+                unix_micros(),
+                micros(rate.interval()),
+                micros(rate.tolerance()),
+            )
+            .await?;
+        Ok(wait.map(|us| Duration::from_micros(us.max(0) as u64)))
+    }
+
+    /// One use of `bucket` by `key` in this process: `None` admitted, else the wait.
+    fn local_wait(&self, bucket: Bucket, key: &str) -> Option<Duration> {
         let rate = self.inner.rates[&bucket];
         let now = Instant::now();
-        self.prune_now_and_then(now);
-        let interval = rate.interval();
-        let tolerance = interval * (rate.count - 1);
         let mut arrivals = self.inner.arrivals.lock().expect("limiter lock");
         let entry = (bucket, key.to_string());
         let tat = arrivals.get(&entry).copied().unwrap_or(now).max(now);
-        let allowed_from = tat.checked_sub(tolerance).unwrap_or(now);
+        let allowed_from = tat.checked_sub(rate.tolerance()).unwrap_or(now);
         if allowed_from > now {
-            let wait = allowed_from - now;
-            let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-            METRICS.rate_limit_refusals.inc(bucket.label());
-            return Err(Limited {
-                message: format!(
-                    "Too many {} in a short time (at most {} per {}). Please wait {secs} s and \
-                     try again.",
-                    bucket.what(),
-                    rate.count,
-                    span(rate.window)
-                ),
-                retry_after_secs: secs,
-            });
+            return Some(allowed_from - now);
         }
-        arrivals.insert(entry, tat + interval);
-        Ok(())
+        arrivals.insert(entry, tat + rate.interval());
+        None
+    }
+
+    fn refusal(&self, bucket: Bucket, wait: Duration) -> Limited {
+        let rate = self.inner.rates[&bucket];
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+        METRICS.rate_limit_refusals.inc(bucket.label());
+        Limited {
+            message: format!(
+                "Too many {} in a short time (at most {} per {}). Please wait {secs} s and try \
+                 again.",
+                bucket.what(),
+                rate.count,
+                span(rate.window)
+            ),
+            retry_after_secs: secs,
+        }
     }
 
     /// Gives back one use counted by [`Limiter::check`] (a sign-in that succeeded: only
     /// failures count, but each attempt holds its unit while it runs).
-    pub fn refund(&self, bucket: Bucket, key: &str) {
+    pub async fn refund(&self, bucket: Bucket, key: &str) {
         let interval = self.inner.rates[&bucket].interval();
+        if let Some(db) = self.shared() {
+            let rate = self.inner.rates[&bucket];
+            let name = shared_bucket(bucket, rate);
+            match db
+                .gcra_refund(&name, key, unix_micros(), micros(interval))
+                .await
+            {
+                Ok(()) => return,
+                Err(e) => self.shared_failed(e),
+            }
+        }
         let now = Instant::now();
         let mut arrivals = self.inner.arrivals.lock().expect("limiter lock");
         let entry = (bucket, key.to_string());
@@ -189,6 +285,13 @@ impl Limiter {
             *last = now;
             drop(last);
             self.prune();
+            if let Some(db) = self.inner.shared.clone() {
+                tokio::spawn(async move {
+                    if let Err(e) = db.gcra_prune(unix_micros()).await {
+                        tracing::warn!("shared rate limits not pruned: {e}");
+                    }
+                });
+            }
         }
     }
 
@@ -256,6 +359,28 @@ impl Drop for FeedSlot {
     }
 }
 
+/// A bucket's name in the shared table, with its rate: instances configured differently
+/// (during a rolling change, say) each keep their own allowance rather than mix two.
+fn shared_bucket(bucket: Bucket, rate: Rate) -> String {
+    format!(
+        "{}/{}per{}ms",
+        bucket.label(),
+        rate.count,
+        rate.window.as_millis()
+    )
+}
+
+fn unix_micros() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    micros(since)
+}
+
+fn micros(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
 fn span(window: Duration) -> String {
     match window.as_secs() {
         60 => "minute".into(),
@@ -287,38 +412,38 @@ mod tests {
         })
     }
 
-    #[test]
-    fn a_burst_is_allowed_then_refused_with_the_wait_and_buckets_are_separate() {
+    #[tokio::test]
+    async fn a_burst_is_allowed_then_refused_with_the_wait_and_buckets_are_separate() {
         let l = limiter(3, Duration::from_secs(60));
         for _ in 0..3 {
-            l.check(Bucket::Feedback, "u1").unwrap();
+            l.check(Bucket::Feedback, "u1").await.unwrap();
         }
-        let e = l.check(Bucket::Feedback, "u1").unwrap_err();
+        let e = l.check(Bucket::Feedback, "u1").await.unwrap_err();
         assert_eq!(e.retry_after_secs, 20);
         assert!(e.message.contains("feedback"), "{}", e.message);
         assert!(e.message.contains("at most 3 per minute"), "{}", e.message);
-        l.check(Bucket::Feedback, "u2").unwrap();
-        l.check(Bucket::Mcp, "u1").unwrap();
+        l.check(Bucket::Feedback, "u2").await.unwrap();
+        l.check(Bucket::Mcp, "u1").await.unwrap();
     }
 
-    #[test]
-    fn a_refund_gives_the_unit_back() {
+    #[tokio::test]
+    async fn a_refund_gives_the_unit_back() {
         let l = limiter(2, Duration::from_secs(60));
         for _ in 0..10 {
-            l.check(Bucket::SignInAccount, "a@b.c").unwrap();
-            l.refund(Bucket::SignInAccount, "a@b.c");
+            l.check(Bucket::SignInAccount, "a@b.c").await.unwrap();
+            l.refund(Bucket::SignInAccount, "a@b.c").await;
         }
         assert!(l.is_empty());
-        l.check(Bucket::SignInAccount, "a@b.c").unwrap();
-        l.check(Bucket::SignInAccount, "a@b.c").unwrap();
-        assert!(l.check(Bucket::SignInAccount, "a@b.c").is_err());
+        l.check(Bucket::SignInAccount, "a@b.c").await.unwrap();
+        l.check(Bucket::SignInAccount, "a@b.c").await.unwrap();
+        assert!(l.check(Bucket::SignInAccount, "a@b.c").await.is_err());
     }
 
-    #[test]
-    fn keys_back_at_full_allowance_are_forgotten() {
+    #[tokio::test]
+    async fn keys_back_at_full_allowance_are_forgotten() {
         let l = limiter(2, Duration::from_millis(100));
         for i in 0..1000 {
-            l.check(Bucket::Mcp, &format!("user-{i}")).unwrap();
+            l.check(Bucket::Mcp, &format!("user-{i}")).await.unwrap();
         }
         assert_eq!(l.len(), 1000);
         l.prune();

@@ -47,6 +47,10 @@ pub struct Config {
     pub limits: Limits,
     /// Who may read `/metrics` (`METRICS`: off, loopback, bearer:<token>).
     pub metrics: MetricsAccess,
+    /// On PostgreSQL, how long an instance may go without a heartbeat before the others take
+    /// its turns for lost (`RUN_LEASE_SECS`). A process that dies is seen at once (its
+    /// database connection closes); the lease covers a hung host or a partition.
+    pub run_lease: Duration,
 }
 
 /// Per-user allowances besides chat turns, each "N per window" refilled evenly, and caps.
@@ -185,7 +189,21 @@ impl Config {
             public_url: env("PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
             limits: Limits::from_env(env),
             metrics: MetricsAccess::parse(env("METRICS").as_deref())?,
+            run_lease: run_lease(env("RUN_LEASE_SECS").as_deref())?,
         })
+    }
+}
+
+/// `RUN_LEASE_SECS`: 15 s unless set; 0.3 to 3600 s.
+fn run_lease(v: Option<&str>) -> Result<Duration, String> {
+    let Some(v) = v else {
+        return Ok(Duration::from_secs(15));
+    };
+    match v.trim().parse::<f64>() {
+        Ok(s) if (0.3..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!(
+            "RUN_LEASE_SECS is {v:?}; it must be a number of seconds from 0.3 to 3600"
+        )),
     }
 }
 
@@ -290,7 +308,7 @@ impl AppState {
         let agent = Arc::new(agent);
         let attachments = DiskAttachments::new(&config.data_dir, config.max_attachment_bytes);
         let chatkit = engine(&config, &db, &attachments, agent.clone());
-        let limiter = Limiter::new(rates(&config));
+        let limiter = Limiter::sharing(rates(&config), &db);
         AppState {
             leptos_options,
             config: Arc::new(config),
@@ -356,9 +374,13 @@ fn engine(
         max_message_chars: config.max_message_chars,
         ..Default::default()
     };
-    ChatKitServer::new(Arc::new(db.clone()), responder)
+    let server = ChatKitServer::new(Arc::new(db.clone()), responder)
         .with_limits(limits)
-        .with_attachments(Arc::new(attachments.clone()))
+        .with_attachments(Arc::new(attachments.clone()));
+    match db.run_board(config.run_lease) {
+        Some(board) => server.with_run_board(board),
+        None => server,
+    }
 }
 
 /// Attachments nobody sent within this long are deleted (bytes and record).

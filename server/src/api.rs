@@ -72,7 +72,7 @@ pub async fn chatkit(
     crate::observe::record("request_type", request.kind());
     // A turn's wait for its first frame is timed; a resume's replay is not a turn.
     let first_event_from = request.starts_turn().then_some(started);
-    admit_request(&state, &user.id, &request)?;
+    admit_request(&state, &user.id, &request).await?;
     if let ChatKitRequest::CreateAttachment(p) = &request {
         crate::attachments::within_quota(&state, &user.id, u64::try_from(p.size).unwrap_or(0))
             .await?;

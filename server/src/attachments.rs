@@ -66,7 +66,7 @@ async fn upload(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Attachment>, ApiError> {
-    admit(&state, Bucket::Attachments, &user.id)?;
+    admit(&state, Bucket::Attachments, &user.id).await?;
     let store = state.chatkit.store();
     let mut attachment = store.load_attachment(&user.id, &id).await?;
     if attachment.upload_descriptor.is_none() {

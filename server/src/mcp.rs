@@ -31,13 +31,14 @@ async fn require_user(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let user = user.and_then(|BearerUser(user)| {
+    let user = match user {
         // The session's closing DELETE and the stream GET are not counted, only POSTs.
-        if req.method() == Method::POST {
-            admit(&state, Bucket::Mcp, &user.id)?;
+        Ok(BearerUser(user)) if req.method() == Method::POST => {
+            admit(&state, Bucket::Mcp, &user.id).await.map(|()| user)
         }
-        Ok(user)
-    });
+        Ok(BearerUser(user)) => Ok(user),
+        Err(e) => Err(e),
+    };
     let (error, retry_after) = match user {
         Ok(user) => {
             req.extensions_mut().insert(McpUser(user.id));

@@ -14,13 +14,13 @@ pub fn refused(l: Limited) -> ApiError {
 }
 
 /// Counts one use of `bucket` by `user_id`, or the 429 to answer.
-pub fn admit(state: &AppState, bucket: Bucket, user_id: &str) -> Result<(), ApiError> {
-    state.limiter.check(bucket, user_id).map_err(refused)
+pub async fn admit(state: &AppState, bucket: Bucket, user_id: &str) -> Result<(), ApiError> {
+    state.limiter.check(bucket, user_id).await.map_err(refused)
 }
 
 /// Counts a ChatKit request against its bucket: turns, transcriptions, new attachments and
 /// feedback; reads and the rest pass uncounted.
-pub fn admit_request(
+pub async fn admit_request(
     state: &AppState,
     user_id: &str,
     request: &ChatKitRequest,
@@ -32,5 +32,5 @@ pub fn admit_request(
         ChatKitRequest::Feedback(_) => Bucket::Feedback,
         _ => return Ok(()),
     };
-    admit(state, bucket, user_id)
+    admit(state, bucket, user_id).await
 }

@@ -133,9 +133,10 @@ pub async fn sign_in(
     state
         .limiter
         .check(Bucket::SignInAccount, &email)
+        .await
         .map_err(limited)?;
-    if let Err(l) = state.limiter.check(Bucket::SignInAddress, &address) {
-        state.limiter.refund(Bucket::SignInAccount, &email);
+    if let Err(l) = state.limiter.check(Bucket::SignInAddress, &address).await {
+        state.limiter.refund(Bucket::SignInAccount, &email).await;
         return Err(session::fail(AppError::RateLimited {
             message: l
                 .message
@@ -148,8 +149,8 @@ pub async fn sign_in(
         Ok(Some((u, Some(h)))) => (Some(u), Some(h)),
         Ok(_) => (None, None),
         Err(e) => {
-            state.limiter.refund(Bucket::SignInAccount, &email);
-            state.limiter.refund(Bucket::SignInAddress, &address);
+            state.limiter.refund(Bucket::SignInAccount, &email).await;
+            state.limiter.refund(Bucket::SignInAddress, &address).await;
             return Err(session::fail(e));
         }
     };
@@ -160,8 +161,8 @@ pub async fn sign_in(
     .await;
     match user {
         Some(u) if ok => {
-            state.limiter.refund(Bucket::SignInAccount, &email);
-            state.limiter.refund(Bucket::SignInAddress, &address);
+            state.limiter.refund(Bucket::SignInAccount, &email).await;
+            state.limiter.refund(Bucket::SignInAddress, &address).await;
             session::start(&state, &u).await.map_err(session::fail)?;
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())

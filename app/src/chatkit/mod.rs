@@ -7,7 +7,7 @@ pub mod widgets;
 #[cfg(feature = "ssr")]
 pub mod error;
 #[cfg(feature = "ssr")]
-mod runs;
+pub mod runs;
 #[cfg(feature = "ssr")]
 pub mod scripted;
 #[cfg(feature = "ssr")]

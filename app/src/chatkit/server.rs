@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::error::ChatKitError;
+use super::runs::board::RunBoard;
 use super::runs::{Runs, Slot};
 use super::store::{new_id, new_thread, AttachmentStore, ThreadStore};
 use super::stream::{Preamble, Work};
@@ -143,6 +144,13 @@ impl ChatKitServer {
         self
     }
 
+    /// Shares turns with the other instances on `board`: one turn per thread across them,
+    /// stop and resume from any of them (call within a Tokio runtime).
+    pub fn with_run_board(mut self, board: Arc<dyn RunBoard>) -> Self {
+        self.runs = Runs::with_board(board);
+        self
+    }
+
     pub fn store(&self) -> &Arc<dyn ThreadStore> {
         &self.store
     }
@@ -190,8 +198,12 @@ impl ChatKitServer {
 
     /// Reserves the thread for one turn before a request changes anything on it: a turn
     /// already in flight there is 409. Dropped without `start`, the slot frees the thread.
-    fn claim(&self, ctx: &RespondContext, thread: &ThreadMetadata) -> Result<Slot, ChatKitError> {
-        self.runs.claim(&ctx.user_id, &thread.id)
+    async fn claim(
+        &self,
+        ctx: &RespondContext,
+        thread: &ThreadMetadata,
+    ) -> Result<Slot, ChatKitError> {
+        self.runs.claim(&ctx.user_id, &thread.id).await
     }
 
     /// Starts the claimed turn on `thread` (see `runs`); the answer is its stream.
@@ -214,7 +226,7 @@ impl ChatKitServer {
     async fn create_thread(&self, ctx: RespondContext, p: CreateThreadParams) -> Answer {
         let user_item = self.user_item(&ctx, "", p.input).await?;
         let thread = new_thread();
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         self.start(
             slot,
             ctx,
@@ -226,7 +238,7 @@ impl ChatKitServer {
 
     async fn add_user_message(&self, ctx: RespondContext, p: AddUserMessageParams) -> Answer {
         let thread = self.store.load_thread(&ctx.user_id, &p.thread_id).await?;
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         let item = self.user_item(&ctx, &thread.id, p.input).await?;
         let pre = Preamble::UserItem(item);
         self.start(slot, ctx, thread, pre, Work::Respond(None))
@@ -239,7 +251,7 @@ impl ChatKitServer {
     ) -> Answer {
         let (store, uid) = (&self.store, ctx.user_id.as_str());
         let thread = store.load_thread(uid, &p.thread_id).await?;
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         let recent = store
             .load_thread_items(uid, &thread.id, None, 20, Order::Desc)
             .await?;
@@ -275,7 +287,7 @@ impl ChatKitServer {
         p: AddStructuredInputParams,
     ) -> Answer {
         let thread = self.store.load_thread(&ctx.user_id, &p.thread_id).await?;
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         let mut item = self
             .store
             .load_item(&ctx.user_id, &thread.id, &p.item_id)
@@ -287,7 +299,7 @@ impl ChatKitServer {
     async fn retry_after_item(&self, ctx: RespondContext, p: ThreadItemParams) -> Answer {
         let (store, uid) = (&self.store, ctx.user_id.as_str());
         let thread = store.load_thread(uid, &p.thread_id).await?;
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         let target = store.load_item(uid, &thread.id, &p.item_id).await?;
         if !matches!(target.kind, ItemKind::UserMessage { .. }) {
             return Err(ChatKitError::invalid("only a user message can be retried"));
@@ -316,7 +328,7 @@ impl ChatKitServer {
             }));
             return Ok(ProcessResult::Stream(rx));
         }
-        let slot = self.claim(&ctx, &thread)?;
+        let slot = self.claim(&ctx, &thread).await?;
         let work = Work::Action(p.action, sender);
         self.start(slot, ctx, thread, Preamble::None, work)
     }
@@ -331,7 +343,7 @@ impl ChatKitServer {
 
     async fn resume_run(&self, ctx: &RespondContext, p: ThreadIdParams) -> Answer {
         self.store.load_thread(&ctx.user_id, &p.thread_id).await?;
-        let frames = self.runs.attach(&ctx.user_id, &p.thread_id);
+        let frames = self.runs.attach(&ctx.user_id, &p.thread_id).await;
         Ok(ProcessResult::Stream(frames))
     }
 

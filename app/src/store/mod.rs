@@ -3,6 +3,8 @@
 //! `on_pool!`, writes with `on_writer!` (on SQLite, one connection that writers queue for).
 
 mod error;
+mod limits;
+mod runs;
 mod sessions;
 mod tasks;
 mod threads;
@@ -61,6 +63,8 @@ pub struct Db {
     /// The id of each user whose tasks just changed: on SQLite from this process, on
     /// PostgreSQL from every instance sharing the database (relayed by `LISTEN`).
     task_changes: tokio::sync::broadcast::Sender<String>,
+    /// What instances announce about their turns (PostgreSQL only; see `runs.rs`).
+    run_signals: tokio::sync::broadcast::Sender<crate::chatkit::runs::board::RunSignal>,
 }
 
 /// The PostgreSQL channel that carries task changes between instances (payload: a user id).
@@ -71,6 +75,7 @@ impl Db {
         Db {
             pool,
             task_changes: tokio::sync::broadcast::channel(256).0,
+            run_signals: tokio::sync::broadcast::channel(1024).0,
         }
     }
 
@@ -99,17 +104,26 @@ impl Db {
         }
     }
 
-    /// Relays `NOTIFY todokit_tasks` from every instance into `task_changes`, reconnecting
-    /// after a lost connection.
-    async fn relay_task_changes(&self, pool: &PgPool) -> Result<(), StoreError> {
+    /// Relays `NOTIFY` from every instance into `task_changes` and `run_signals`,
+    /// reconnecting after a lost connection.
+    async fn relay_notifications(&self, pool: &PgPool) -> Result<(), StoreError> {
         let mut listener = sqlx::postgres::PgListener::connect_with(pool)
             .await
             .map_err(db_err)?;
-        listener.listen(TASKS_CHANNEL).await.map_err(db_err)?;
+        listener
+            .listen_all([TASKS_CHANNEL, runs::RUNS_CHANNEL])
+            .await
+            .map_err(db_err)?;
         let tx = self.task_changes.clone();
+        let runs = self.run_signals.clone();
         tokio::spawn(async move {
             loop {
                 match listener.recv().await {
+                    Ok(n) if n.channel() == runs::RUNS_CHANNEL => {
+                        if let Some(signal) = runs::parse_signal(n.payload()) {
+                            drop(runs.send(signal));
+                        }
+                    }
                     Ok(n) => drop(tx.send(n.payload().to_string())),
                     Err(e) => {
                         tracing::warn!("task change relay: {e}; retrying");
@@ -132,7 +146,7 @@ impl Db {
                 .await
                 .map_err(db_err)?;
             let db = Db::new(Pool::Postgres(pool.clone()));
-            db.relay_task_changes(&pool).await?;
+            db.relay_notifications(&pool).await?;
             db
         } else {
             let opts = SqliteConnectOptions::from_str(url)

@@ -29,6 +29,7 @@ async fn writer() -> Result<(crate::state::AppState, crate::store::User), AppErr
     state
         .limiter
         .check(crate::rate_limit::Bucket::TaskWrites, &user.id)
+        .await
         .map_err(|l| {
             fail(AppError::RateLimited {
                 message: l.message,

@@ -2,6 +2,7 @@
 //! or the PostgreSQL named by TEST_DATABASE_URL), HTTP helpers and typed ChatKit requests (`req`).
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod llm;
 
 use std::net::SocketAddr;
@@ -131,6 +132,7 @@ async fn spawn_app_inner(
         public_url: None,
         limits: Default::default(),
         metrics: Default::default(),
+        run_lease: std::time::Duration::from_secs(15),
     };
     adjust(&mut config);
     let db = Db::connect(&config.database_url)
@@ -202,6 +204,19 @@ impl Reply {
             })
             .collect()
     }
+}
+
+/// The text of a message item.
+pub fn item_text(item: &Value) -> String {
+    item["content"]
+        .as_array()
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<String>()
+        })
+        .unwrap_or_default()
 }
 
 pub fn types(events: &[Value]) -> Vec<String> {
