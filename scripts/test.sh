@@ -2,7 +2,8 @@
 # Every test: formatting and lints, the Rust suite on SQLite (and on PostgreSQL when
 # TEST_DATABASE_URL is set), the SDK conformance run and the type checks against the official
 # client's types, a short run of each fuzz target, then the browser suite against a fresh
-# release build.
+# release build; with PostgreSQL, two release instances on one database, directly and behind
+# haproxy (scripts/scale-out.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh browser
@@ -35,8 +36,10 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   # (another branch's migration, say) cannot fail this run, and parallel runs do not meet.
   run_db="todokit_test_$$"
   base_url="${TEST_DATABASE_URL%/*}"
+  scale_db="todokit_scale_$$"
   psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $run_db"
-  trap 'psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS $run_db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+  psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $scale_db"
+  trap 'for d in $run_db $scale_db; do psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done' EXIT
   log "cargo test on PostgreSQL ($base_url/$run_db)"
   TEST_DATABASE_URL="$base_url/$run_db" cargo test -p app -p todokit-server --features app/ssr
 fi
@@ -61,3 +64,13 @@ TODOKIT_BIN="$target_dir/server-release/todokit" scripts/bench-streams.sh --smok
 
 log "browser tests (Playwright, Debian chromium)"
 (cd end2end && npx tsc -p tsconfig.json && TODOKIT_BIN="$target_dir/server-release/todokit" npx playwright test)
+
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  release_bin="$target_dir/server-release/todokit"
+  log "two release instances on one PostgreSQL (server/tests/instances.rs, TODOKIT_BIN)"
+  TODOKIT_BIN="$release_bin" TEST_DATABASE_URL="$base_url/$run_db" \
+    cargo test -p todokit-server --features app/ssr --test instances
+  log "browser slice through haproxy in front of two instances (end2end/playwright.scale-out.config.ts)"
+  (cd end2end && E2E_DATABASE_URL="$base_url/$scale_db" TODOKIT_BIN="$release_bin" \
+    npx playwright test -c playwright.scale-out.config.ts)
+fi

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::binary::Server;
+use common::binary::{Open, Server};
 use common::llm::{text_reply, tool_reply, Script, ScriptedLlm};
 use common::*;
 use serde_json::{json, Value};
@@ -74,6 +74,18 @@ async fn pair(env: &[(&str, &str)]) -> Option<Pair> {
     Some(Pair { a, b, token, llm })
 }
 
+impl Pair {
+    /// A turn on A answered by `script`, read until `word` has streamed: its open stream
+    /// and its thread.
+    async fn turn_on_a(&self, script: Script, message: &str, word: &str) -> (Open, String) {
+        self.llm.push(script);
+        let mut on_a = self.a.open(&self.token, req::create(message)).await;
+        let thread = thread_of(on_a.until(DELTA).await);
+        on_a.until(word).await;
+        (on_a, thread)
+    }
+}
+
 /// The thread id a turn's stream announced first.
 fn thread_of(body: &str) -> String {
     let start = body
@@ -89,12 +101,7 @@ const DELTA: &str = "assistant_message.content_part.text_delta";
 async fn a_turn_started_on_a_resumes_on_b_from_its_first_frame_exactly_once() {
     let Some(p) = pair(&[]).await else { return };
     let (text, script) = slow_reply();
-    p.llm.push(script);
-    let mut on_a =
-        p.a.open(&p.token, req::create("tell me a long story"))
-            .await;
-    let thread = thread_of(on_a.until(DELTA).await);
-    on_a.until("word5 ").await;
+    let (on_a, thread) = p.turn_on_a(script, "tell me a long story", "word5 ").await;
 
     let resumed = p.b.post(&p.token, req::resume(&thread)).await;
     let whole = on_a.rest().await;
@@ -116,12 +123,7 @@ async fn a_turn_started_on_a_resumes_on_b_from_its_first_frame_exactly_once() {
 async fn stop_sent_to_b_stops_the_turn_on_a_and_keeps_the_partial_answer() {
     let Some(p) = pair(&[]).await else { return };
     let (text, script) = slow_reply();
-    p.llm.push(script);
-    let mut on_a =
-        p.a.open(&p.token, req::create("tell me a long story"))
-            .await;
-    let thread = thread_of(on_a.until(DELTA).await);
-    on_a.until("word3 ").await;
+    let (on_a, thread) = p.turn_on_a(script, "tell me a long story", "word3 ").await;
 
     // One turn per thread across instances.
     let second =
@@ -219,12 +221,7 @@ async fn a_killed_instances_turn_does_not_hold_its_thread() {
         return;
     };
     let (_, script) = slow_reply();
-    p.llm.push(script);
-    let mut on_a =
-        p.a.open(&p.token, req::create("remember this message"))
-            .await;
-    let thread = thread_of(on_a.until(DELTA).await);
-    on_a.until("word4 ").await;
+    let (on_a, thread) = p.turn_on_a(script, "remember this message", "word4 ").await;
     // A client following the turn on B: told when the turn is lost with A.
     let follower = p.b.open(&p.token, req::resume(&thread)).await;
     p.a.kill();
@@ -287,12 +284,7 @@ async fn a_hung_instances_turn_is_taken_over_after_the_lease_and_dropped_when_it
         return;
     };
     let (_, script) = paced_reply(Duration::from_millis(100));
-    p.llm.push(script);
-    let mut on_a =
-        p.a.open(&p.token, req::create("remember this message"))
-            .await;
-    let thread = thread_of(on_a.until(DELTA).await);
-    on_a.until("word2 ").await;
+    let (on_a, thread) = p.turn_on_a(script, "remember this message", "word2 ").await;
     // Alive to the database (its connection stays open) but silent: only the lease tells.
     p.a.signal("STOP");
     p.llm.push(text_reply("Taken over."));

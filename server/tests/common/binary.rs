@@ -111,28 +111,25 @@ impl Server {
         assert!(sent.success(), "kill -{name}");
     }
 
-    pub async fn post(&self, token: &str, body: Value) -> Reply {
-        let res = reqwest::Client::new()
+    /// A ChatKit request, answered within `timeout`.
+    async fn send(&self, token: &str, body: Value, timeout: Duration) -> reqwest::Response {
+        reqwest::Client::new()
             .post(self.url("/api/chatkit"))
             .bearer_auth(token)
             .json(&body)
-            .timeout(Duration::from_secs(30))
+            .timeout(timeout)
             .send()
             .await
-            .unwrap();
-        Reply::read(res).await
+            .unwrap()
+    }
+
+    pub async fn post(&self, token: &str, body: Value) -> Reply {
+        Reply::read(self.send(token, body, Duration::from_secs(30)).await).await
     }
 
     /// A request whose answer is read as it streams.
     pub async fn open(&self, token: &str, body: Value) -> Open {
-        let res = reqwest::Client::new()
-            .post(self.url("/api/chatkit"))
-            .bearer_auth(token)
-            .json(&body)
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .unwrap();
+        let res = self.send(token, body, Duration::from_secs(60)).await;
         assert_eq!(res.status(), 200);
         Open {
             res,

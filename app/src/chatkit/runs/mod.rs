@@ -87,6 +87,8 @@ impl Tap {
 }
 
 type Registry = Arc<Mutex<HashMap<String, RunHandle>>>;
+/// The registry as the background tasks hold it: they end when the registry goes.
+type WeakRegistry = Weak<Mutex<HashMap<String, RunHandle>>>;
 
 /// The run registry: one handle per thread with a turn in flight here, and the board shared
 /// with other instances, if any.
@@ -364,7 +366,7 @@ impl Runs {
 
 /// Stops this instance's runs when a stop for them is posted on the board (from another
 /// instance); ends with the registry.
-async fn relay_stops(registry: Weak<Mutex<HashMap<String, RunHandle>>>, board: Arc<dyn RunBoard>) {
+async fn relay_stops(registry: WeakRegistry, board: Arc<dyn RunBoard>) {
     let mut signals = board.signals();
     loop {
         let signal = signals.recv().await;
@@ -389,7 +391,7 @@ async fn relay_stops(registry: Weak<Mutex<HashMap<String, RunHandle>>>, board: A
 /// ends that did not get through; drops local runs the board gave up on, as after an outage
 /// longer than the lease another instance may have taken the thread on), and forgets runs
 /// ended ten minutes ago. Ends with the registry.
-async fn keep_runs(registry: Weak<Mutex<HashMap<String, RunHandle>>>, board: Arc<dyn RunBoard>) {
+async fn keep_runs(registry: WeakRegistry, board: Arc<dyn RunBoard>) {
     const KEEP_ENDED: Duration = Duration::from_secs(600);
     let mut tick = tokio::time::interval(board.lease() / 3);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
