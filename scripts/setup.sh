@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build needs and is missing, from crates.io, npm and Debian only (nothing
 # else is reachable): the wasm target, cargo-leptos (no_downloads), wasm-bindgen-cli matching
-# Cargo.lock, wasm-opt from npm binaryen, and with "browser" Debian's chromium.
+# Cargo.lock, wasm-opt from npm binaryen, and with "browser" Debian's chromium (and haproxy).
 # Sourced by run.sh and test.sh; leaves PATH pointing at the tools.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,11 +40,14 @@ if [ ! -x "$root/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$root/end2end/
 fi
 
 # Noto's Arabic-script fonts: without them Urdu (e.g. ے) shows as boxes in headless Chromium.
-# brotli: scripts/size-check.sh measures what a browser downloads.
+# brotli: scripts/size-check.sh measures what a browser downloads. haproxy: the balancer of
+# scripts/scale-out.sh (two instances on one PostgreSQL) and its browser run
+# (end2end/playwright.scale-out.config.ts); Debian installs it in /usr/sbin.
 if [ "$want_browser" = "browser" ] && { [ ! -x /usr/bin/chromium ] || ! command -v brotli >/dev/null \
-     || ! fc-list 2>/dev/null | grep -q NotoNastaliqUrdu; }; then
-  log "installing Debian chromium, fonts-noto-core and brotli"
+     || ! fc-list 2>/dev/null | grep -q NotoNastaliqUrdu \
+     || { ! command -v haproxy >/dev/null && [ ! -x /usr/sbin/haproxy ]; }; }; then
+  log "installing Debian chromium, fonts-noto-core, brotli and haproxy"
   sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core brotli >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core brotli haproxy >/dev/null
 fi

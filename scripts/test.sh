@@ -17,7 +17,7 @@ cargo clippy -p app -p todokit-server --features app/ssr --all-targets -- -D war
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 log "cargo test on SQLite"
-TEST_DATABASE_URL= cargo test -p app -p todokit-server --features app/ssr
+TEST_DATABASE_URL="" cargo test -p app -p todokit-server --features app/ssr
 
 log "ChatKit conformance: official Python SDK vs todokit (conformance/run.sh)"
 capture="$target_dir/conformance-capture"
@@ -39,7 +39,12 @@ if [ -n "${TEST_DATABASE_URL:-}" ]; then
   scale_db="todokit_scale_$$"
   psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $run_db"
   psql -q "$TEST_DATABASE_URL" -c "CREATE DATABASE $scale_db"
-  trap 'for d in $run_db $scale_db; do psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1 || true; done' EXIT
+  drop_run_dbs() {
+    for db in "$run_db" "$scale_db"; do
+      psql -q "$base_url/postgres" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+    done
+  }
+  trap drop_run_dbs EXIT
   log "cargo test on PostgreSQL ($base_url/$run_db)"
   TEST_DATABASE_URL="$base_url/$run_db" cargo test -p app -p todokit-server --features app/ssr
 fi

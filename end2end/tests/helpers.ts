@@ -47,9 +47,11 @@ export async function say(page: Page, text: string) {
   return panel;
 }
 
-/** Writes a screenshot for the README (end2end/screenshots/NAME.png). */
+/** Writes a screenshot for the README (end2end/screenshots/NAME.png; a run that is not the
+ * README's, such as the scale-out one, points E2E_SCREENSHOTS_DIR elsewhere). */
 export async function shot(page: Page, name: string) {
-  await page.screenshot({ path: `screenshots/${name}.png` });
+  const dir = process.env.E2E_SCREENSHOTS_DIR ?? "screenshots";
+  await page.screenshot({ path: `${dir}/${name}.png` });
 }
 
 /** Any character an emoji font would be needed for (Debian's Chromium has none). */
