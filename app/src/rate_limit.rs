@@ -150,6 +150,17 @@ impl Limiter {
         Self::build(rates, db.shares_limits().then(|| db.clone()))
     }
 
+    /// The same allowances, counted in this process only, from zero.
+    pub fn unshared(&self) -> Limiter {
+        Self::build(
+            Rates {
+                rates: self.inner.rates.clone(),
+                max_feeds_per_user: self.inner.max_feeds,
+            },
+            None,
+        )
+    }
+
     fn build(rates: Rates, shared: Option<Db>) -> Limiter {
         for b in Bucket::ALL {
             assert!(rates.rates.contains_key(&b), "no rate for {b:?}");

@@ -1,8 +1,11 @@
--- Many instances on one database (PostgreSQL only; SQLite is one process). Each instance
+-- Many instances on one database (PostgreSQL only; SQLite is one process). These tables are
+-- coordination, not records: UNLOGGED (no WAL, so no flush per write; a database crash empties
+-- them, which ends every turn and refills every allowance, as a restart of all instances would).
+-- Each instance
 -- registers itself with the backend of a connection it holds open: when the process dies, that
 -- connection closes and other instances see it gone at once; a heartbeat older than the
 -- instance's lease counts as dead too (a hung host, a partition).
-CREATE TABLE chat_instances (
+CREATE UNLOGGED TABLE chat_instances (
     id TEXT PRIMARY KEY,
     backend_pid INTEGER NOT NULL,
     backend_start TIMESTAMPTZ,
@@ -11,7 +14,7 @@ CREATE TABLE chat_instances (
 );
 
 -- A turn and the instance running it; at most one live turn per thread, across instances.
-CREATE TABLE chat_runs (
+CREATE UNLOGGED TABLE chat_runs (
     run_id TEXT PRIMARY KEY,
     thread_id TEXT NOT NULL,
     user_id TEXT NOT NULL,
@@ -24,7 +27,7 @@ CREATE UNIQUE INDEX chat_runs_live ON chat_runs (thread_id) WHERE ended_at IS NU
 CREATE INDEX chat_runs_ended ON chat_runs (ended_at) WHERE ended_at IS NOT NULL;
 
 -- Every frame a turn has sent, in order: a resume on another instance replays, then follows.
-CREATE TABLE chat_run_frames (
+CREATE UNLOGGED TABLE chat_run_frames (
     run_id TEXT NOT NULL REFERENCES chat_runs (run_id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     frame BYTEA NOT NULL,
@@ -33,7 +36,7 @@ CREATE TABLE chat_run_frames (
 
 -- The rate limiter's GCRA state shared by all instances: the theoretical arrival time (µs since
 -- the Unix epoch) per bucket and key; rows back at full allowance are pruned.
-CREATE TABLE rate_limits (
+CREATE UNLOGGED TABLE rate_limits (
     bucket TEXT NOT NULL,
     key TEXT NOT NULL,
     tat_us BIGINT NOT NULL,

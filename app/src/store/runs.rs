@@ -150,30 +150,35 @@ impl RunBoard for PgRunBoard {
         frames: &[Vec<u8>],
     ) -> Result<(), ChatKitError> {
         let seqs: Vec<i32> = (first_seq..).take(frames.len()).collect();
+        // The frames and their announcement in one round trip (a `NOTIFY` is sent at commit).
         sqlx::query(
-            "INSERT INTO chat_run_frames (run_id, seq, frame) \
-             SELECT $1, s, f FROM UNNEST($2::int4[], $3::bytea[]) AS t(s, f)",
+            "WITH added AS (INSERT INTO chat_run_frames (run_id, seq, frame) \
+                 SELECT $1, s, f FROM UNNEST($2::int4[], $3::bytea[]) AS t(s, f)) \
+             SELECT pg_notify($4, 'f:' || $1)",
         )
         .bind(run_id)
         .bind(&seqs)
         .bind(frames)
+        .bind(RUNS_CHANNEL)
         .execute(&self.pool)
         .await
         .map_err(pg)?;
-        self.notify('f', run_id).await
+        Ok(())
     }
 
     async fn finish(&self, run_id: &str, outcome: RunOutcome) -> Result<(), ChatKitError> {
         sqlx::query(
-            "UPDATE chat_runs SET ended_at = now(), outcome = $2 \
-             WHERE run_id = $1 AND ended_at IS NULL",
+            "WITH ended AS (UPDATE chat_runs SET ended_at = now(), outcome = $2 \
+                 WHERE run_id = $1 AND ended_at IS NULL) \
+             SELECT pg_notify($3, 'e:' || $1)",
         )
         .bind(run_id)
         .bind(outcome.as_str())
+        .bind(RUNS_CHANNEL)
         .execute(&self.pool)
         .await
         .map_err(pg)?;
-        self.notify('e', run_id).await
+        Ok(())
     }
 
     async fn live_run(

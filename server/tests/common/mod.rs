@@ -143,6 +143,10 @@ async fn spawn_app_inner(
     if let Some(r) = responder {
         state = state.with_responder(r);
     }
+    // Each test app is a deployment of its own: allowances shared through the database would
+    // mix the apps of every test (all of them on 127.0.0.1) and outlive the run.
+    // `instances.rs` runs the shared limiter, across two real instances.
+    state.limiter = state.limiter.unshared();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = todokit_server::router(state.clone());
