@@ -223,12 +223,14 @@ async fn a_killed_instances_turn_does_not_hold_its_thread() {
     let (_, script) = slow_reply();
     let (on_a, thread) = p.turn_on_a(script, "remember this message", "word4 ").await;
     // A client following the turn on B: told when the turn is lost with A.
-    let follower = p.b.open(&p.token, req::resume(&thread)).await;
+    let mut follower = p.b.open(&p.token, req::resume(&thread)).await;
+    // A mirrors a turn's frames from the moment B asks for them.
+    follower.until("remember this message").await;
     p.a.kill();
     let killed = Instant::now();
 
     // B replays what A sent (as far as A mirrored it before it died: the mirror trails the
-    // client by a batch), then ends with an error saying the answer was lost.
+    // client), then ends with an error saying the answer was lost.
     let sent_by_a = on_a.rest().await;
     let followed = tokio::time::timeout(Duration::from_secs(10), follower.rest())
         .await

@@ -1,6 +1,7 @@
 //! The run board on PostgreSQL (`chatkit::runs::board`): instances sharing the database claim
 //! threads in `chat_runs`, mirror frames to `chat_run_frames`, and signal each other on the
-//! `todokit_runs` channel (`f:`, `e:` and `s:` + run id: frames, ended, stop).
+//! `todokit_runs` channel (`f:`, `e:`, `s:` and `w:` + run id: frames, ended, stop, frames
+//! wanted).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub(super) fn parse_signal(payload: &str) -> Option<RunSignal> {
         "f" => Some(RunSignal::Frames(run)),
         "e" => Some(RunSignal::Ended(run)),
         "s" => Some(RunSignal::Stop(run)),
+        "w" => Some(RunSignal::Want(run)),
         _ => None,
     }
 }
@@ -230,6 +232,10 @@ impl RunBoard for PgRunBoard {
 
     async fn request_stop(&self, run_id: &str) -> Result<(), ChatKitError> {
         self.notify('s', run_id).await
+    }
+
+    async fn request_frames(&self, run_id: &str) -> Result<(), ChatKitError> {
+        self.notify('w', run_id).await
     }
 
     async fn heartbeat(&self) -> Result<(), ChatKitError> {

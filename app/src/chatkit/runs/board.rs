@@ -1,6 +1,7 @@
 //! The run board: where instances sharing one database tell each other about their turns. A
 //! turn is claimed there (one live turn per thread across instances), its frames are mirrored
-//! there (a resume on another instance replays, then follows them), a stop for it is posted
+//! there once another instance asks (a resume there replays, then follows them: a turn nobody
+//! follows elsewhere costs no frame writes), a stop for it is posted
 //! there (the instance running it stops it), and a turn whose instance died is marked
 //! interrupted there. The protocol knows only this trait; `store::runs` implements it on
 //! PostgreSQL.
@@ -61,6 +62,8 @@ pub enum RunSignal {
     Ended(String),
     /// Someone asked the run to stop.
     Stop(String),
+    /// Someone follows the run from another instance: its frames are wanted on the board.
+    Want(String),
 }
 
 #[async_trait]
@@ -98,6 +101,8 @@ pub trait RunBoard: Send + Sync {
     ) -> Result<Vec<(i32, Vec<u8>)>, ChatKitError>;
     /// Asks the instance running `run_id` to stop it.
     async fn request_stop(&self, run_id: &str) -> Result<(), ChatKitError>;
+    /// Asks the instance running `run_id` to mirror its frames to the board.
+    async fn request_frames(&self, run_id: &str) -> Result<(), ChatKitError>;
     /// Tells the others this instance lives (and registers it the first time).
     async fn heartbeat(&self) -> Result<(), ChatKitError>;
     /// Marks the live runs of dead instances interrupted; returns how many.
@@ -217,6 +222,12 @@ pub(super) fn follow_remote(
         let mut last = -1;
         let mut ended = None;
         loop {
+            // Until the first frame comes, ask again each round (a `NOTIFY` may be lost).
+            if last < 0 && ended.is_none() {
+                if let Err(e) = board.request_frames(&run_id).await {
+                    tracing::warn!(run_id, "asking for a run's frames: {e}");
+                }
+            }
             let frames = match board.frames_after(&run_id, last, BATCH as i64).await {
                 Ok(f) => f,
                 Err(e) => {
@@ -249,7 +260,7 @@ pub(super) fn follow_remote(
                 _ => {
                     let wake = |s: &RunSignal| match s {
                         RunSignal::Frames(r) | RunSignal::Ended(r) => *r == run_id,
-                        RunSignal::Stop(_) => false,
+                        RunSignal::Stop(_) | RunSignal::Want(_) => false,
                     };
                     tokio::select! {
                         _ = next_signal(&mut signals, wake) => {}

@@ -50,8 +50,10 @@ struct RunHandle {
 pub(super) struct Tap {
     frames: Vec<Vec<u8>>,
     listeners: Vec<mpsc::UnboundedSender<Vec<u8>>>,
-    /// The board's copy of the frames (`board::write_frames`), with a run board.
+    /// The board's copy of the frames (`board::write_frames`), from the moment another
+    /// instance asks for them (a client following the run there), and the task writing it.
     mirror: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    writer: Option<JoinHandle<()>>,
     closed: bool,
     /// Whether an `error` event went out: the turn's outcome in metrics and logs.
     errored: bool,
@@ -76,6 +78,25 @@ impl Tap {
             let _ = mirror.send(frame.to_vec());
         }
         t.listeners.retain(|l| l.send(frame.to_vec()).is_ok());
+    }
+
+    /// Mirrors the run's frames to `board` from the first: those so far, then each as it
+    /// comes. Once is enough (a second ask is a no-op), and never after the run ended.
+    fn mirror_to(tap: &Mutex<Tap>, board: Arc<dyn RunBoard>, run_id: &str) {
+        let mut t = lock(tap);
+        if t.mirror.is_some() || t.closed {
+            return;
+        }
+        let (mirror, frames) = mpsc::unbounded_channel();
+        for frame in &t.frames {
+            let _ = mirror.send(frame.clone());
+        }
+        t.mirror = Some(mirror);
+        t.writer = Some(tokio::spawn(board::write_frames(
+            board,
+            run_id.to_string(),
+            frames,
+        )));
     }
 
     fn close(tap: &Mutex<Tap>) {
@@ -132,11 +153,17 @@ struct RunEnd {
 impl RunEnd {
     /// Posts the end to the board after the last frame is mirrored (so a follower that sees
     /// the end has every frame), then ends the run here.
-    async fn finish(mut self, stopped: bool, errored: bool, writer: Option<JoinHandle<()>>) {
+    async fn finish(mut self, stopped: bool, errored: bool) {
         if stopped {
             self.outcome = RunState::Stopped;
         }
-        lock(&self.tap).mirror = None;
+        // No frame after this one; and no mirror starts any more.
+        let writer = {
+            let mut t = lock(&self.tap);
+            t.mirror = None;
+            t.closed = true;
+            t.writer.take()
+        };
         if let Some(board) = self.board.take() {
             let outcome = match (stopped, errored) {
                 (true, _) => RunOutcome::Stopped,
@@ -187,7 +214,7 @@ impl Runs {
             registry: Registry::default(),
             board: Some(board.clone()),
         };
-        tokio::spawn(relay_stops(Arc::downgrade(&runs.registry), board.clone()));
+        tokio::spawn(relay_signals(Arc::downgrade(&runs.registry), board.clone()));
         tokio::spawn(keep_runs(Arc::downgrade(&runs.registry), board));
         runs
     }
@@ -252,11 +279,6 @@ impl Runs {
         let (tx, rx) = mpsc::unbounded_channel();
         let Slot { end, cancel } = slot;
         let span = tracing::info_span!("turn", thread_id = %thread.id, run_id = %end.run_id);
-        let writer = end.board.clone().map(|board| {
-            let (mirror, frames) = mpsc::unbounded_channel();
-            lock(&end.tap).mirror = Some(mirror);
-            tokio::spawn(board::write_frames(board, end.run_id.clone(), frames))
-        });
         let thread_id = thread.id.clone();
         let run = end.run;
         let mut stream = ThreadStream::new(ctx, thread, tx, end.tap.clone());
@@ -271,7 +293,7 @@ impl Runs {
                 (false, true) => "error",
                 (false, false) => "ok",
             };
-            end.finish(stopped, errored, writer).await;
+            end.finish(stopped, errored).await;
             // The client's stream ends after the run is over everywhere.
             drop(stream);
             let took = timer.finish(outcome);
@@ -364,9 +386,9 @@ impl Runs {
     }
 }
 
-/// Stops this instance's runs when a stop for them is posted on the board (from another
-/// instance); ends with the registry.
-async fn relay_stops(registry: WeakRegistry, board: Arc<dyn RunBoard>) {
+/// Acts on what other instances post about this instance's runs: a stop stops the run, a
+/// follower's ask starts mirroring its frames. Ends with the registry.
+async fn relay_signals(registry: WeakRegistry, board: Arc<dyn RunBoard>) {
     let mut signals = board.signals();
     loop {
         let signal = signals.recv().await;
@@ -378,6 +400,12 @@ async fn relay_stops(registry: WeakRegistry, board: Arc<dyn RunBoard>) {
                 let runs = lock(&registry);
                 if let Some(h) = runs.values().find(|h| h.run_id == run_id) {
                     h.cancel.notify_one();
+                }
+            }
+            Ok(RunSignal::Want(run_id)) => {
+                let runs = lock(&registry);
+                if let Some(h) = runs.values().find(|h| h.run_id == run_id) {
+                    Tap::mirror_to(&h.tap, board.clone(), &run_id);
                 }
             }
             Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
