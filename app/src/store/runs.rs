@@ -11,7 +11,7 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::Connection;
 use tokio::sync::{broadcast, Mutex};
 
-use super::{db_err, Db, Pool, StoreError};
+use super::{db_err, Db, Pool};
 use crate::chatkit::runs::board::{RunBoard, RunOutcome, RunSignal, RunStatus};
 use crate::chatkit::ChatKitError;
 
@@ -60,13 +60,9 @@ impl Db {
     }
 }
 
-/// A store error as the protocol answers it.
-fn protocol(e: StoreError) -> ChatKitError {
-    ChatKitError::from(e)
-}
-
+/// A database error as the protocol answers it (503 when the database is unreachable).
 fn pg(e: sqlx::Error) -> ChatKitError {
-    protocol(db_err(e))
+    ChatKitError::from(db_err(e))
 }
 
 /// The instances the board counts as alive: a heartbeat within their lease, and the backend

@@ -153,8 +153,8 @@ struct RunEnd {
 impl RunEnd {
     /// Posts the end to the board after the last frame is mirrored (so a follower that sees
     /// the end has every frame), then ends the run here.
-    async fn finish(mut self, stopped: bool, errored: bool) {
-        if stopped {
+    async fn finish(mut self, outcome: RunOutcome) {
+        if outcome == RunOutcome::Stopped {
             self.outcome = RunState::Stopped;
         }
         // No frame after this one; and no mirror starts any more.
@@ -165,11 +165,6 @@ impl RunEnd {
             t.writer.take()
         };
         if let Some(board) = self.board.take() {
-            let outcome = match (stopped, errored) {
-                (true, _) => RunOutcome::Stopped,
-                (false, true) => RunOutcome::Failed,
-                (false, false) => RunOutcome::Finished,
-            };
             let posted = tokio::time::timeout(FINISH_WAIT, async {
                 if let Some(writer) = writer {
                     let _ = writer.await;
@@ -287,15 +282,20 @@ impl Runs {
             let timer = Turn::start();
             // `end` drops at the end of the task, or while unwinding if the task panics.
             let stopped = stream.run(pre, work, responder, cancel).await;
-            let errored = lock(&end.tap).errored;
-            let outcome = match (stopped, errored) {
-                (true, _) => "stopped",
-                (false, true) => "error",
-                (false, false) => "ok",
+            let outcome = match (stopped, lock(&end.tap).errored) {
+                (true, _) => RunOutcome::Stopped,
+                (false, true) => RunOutcome::Failed,
+                (false, false) => RunOutcome::Finished,
             };
-            end.finish(stopped, errored).await;
+            end.finish(outcome).await;
             // The client's stream ends after the run is over everywhere.
             drop(stream);
+            // The outcome's name in metrics and logs.
+            let outcome = match outcome {
+                RunOutcome::Stopped => "stopped",
+                RunOutcome::Failed | RunOutcome::Interrupted => "error",
+                RunOutcome::Finished => "ok",
+            };
             let took = timer.finish(outcome);
             tracing::info!(outcome, duration_ms = millis(took), "turn finished");
         };
