@@ -87,7 +87,6 @@ if [ -n "${TODOKIT_BIN:-}" ]; then
   bin=$TODOKIT_BIN
 else
   source scripts/setup.sh
-  target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
   bin="$target_dir/server-release/todokit"
 fi
 [ -x "$bin" ] || die "no todokit binary at $bin: build the release once with \`make run\` (or set TODOKIT_BIN)"

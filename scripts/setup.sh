@@ -2,7 +2,8 @@
 # Installs what the build needs and is missing, from crates.io, npm and Debian only (nothing
 # else is reachable): the wasm target, cargo-leptos (no_downloads), wasm-bindgen-cli matching
 # Cargo.lock, wasm-opt from npm binaryen, and with "browser" Debian's chromium (and haproxy).
-# Sourced by run.sh and test.sh; leaves PATH pointing at the tools.
+# Sourced by run.sh, test.sh and scale-out.sh; leaves PATH pointing at the tools and
+# `target_dir` naming cargo's target directory (CARGO_TARGET_DIR or the workspace's).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 want_browser=${1:-}
@@ -51,3 +52,7 @@ if [ "$want_browser" = "browser" ] && { [ ! -x /usr/bin/chromium ] || ! command 
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium fonts-noto-core brotli haproxy >/dev/null
 fi
+
+# shellcheck disable=SC2034 # read by the scripts that source this one
+target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
