@@ -9,8 +9,12 @@ const port = Number(process.env.E2E_PORT ?? 3100);
 const transcribePort = port + 99;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "todokit-e2e-"));
 
+const base = baseConfig(port);
+
 export default defineConfig({
-  ...baseConfig(port),
+  ...base,
+  // Pages come in the browser's language (Accept-Language): the suites read English words.
+  use: { ...base.use, locale: "en-US" },
   // Two instances behind haproxy: playwright.scale-out.config.ts runs it.
   testIgnore: "**/scale-out.spec.ts",
   webServer: [{

@@ -32,13 +32,16 @@ use leptos_router::StaticSegment;
 
 use auth::{provide_auth, use_auth, SignInPage, SignOutButton, SignUpPage};
 use components::chat::ChatLauncher;
+use i18n::{use_i18n, Key};
 use tasks::TasksPage;
 
-/// The HTML document around the app, rendered on the server.
+/// The HTML document around the app, rendered on the server in the request's language (the
+/// browser reads `<html lang>` back to hydrate in it).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = i18n::initial_locale();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=locale.code() dir=locale.dir()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -57,8 +60,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // The UI language and theme; both set `<html lang dir data-theme>` once hydrated.
-    i18n::provide_i18n();
+    // The UI language (the request's, see `shell`) and theme; in the browser both keep
+    // `<html lang dir data-theme>` in step.
+    let i18n = i18n::provide_i18n();
+    let t = move |key: Key| move || i18n.t(key);
     components::theme::provide_theme();
     let auth = provide_auth();
     let signed_in = move || matches!(auth.session(), Some(Ok(Some(_))));
@@ -72,15 +77,15 @@ pub fn App() -> impl IntoView {
                 <Transition fallback=|| ()>
                     <nav>
                         {move || if signed_in() {
-                            view! { <A href="/tasks">"Tasks"</A> <SignOutButton/> }.into_any()
+                            view! { <A href="/tasks">{t(Key::Tasks)}</A> <SignOutButton/> }.into_any()
                         } else {
-                            view! { <A href="/signin">"Sign in"</A> <A href="/signup">"Sign up"</A> }.into_any()
+                            view! { <A href="/signin">{t(Key::SignIn)}</A> <A href="/signup">{t(Key::SignUp)}</A> }.into_any()
                         }}
                     </nav>
                 </Transition>
             </header>
             <main>
-                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                <Routes fallback=move || view! { <p>{t(Key::PageNotFound)}</p> }>
                     <Route path=StaticSegment("") view=HomePage/>
                     <Route path=StaticSegment("signin") view=SignInPage/>
                     <Route path=StaticSegment("signup") view=SignUpPage/>
@@ -102,8 +107,10 @@ pub fn App() -> impl IntoView {
 fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let location = leptos_router::hooks::use_location();
+    let i18n = use_i18n();
+    let loading = move || view! { <p>{move || i18n.t(Key::Loading)}</p> };
     view! {
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || match auth.session() {
                 Some(Ok(Some(_))) => children().into_any(),
                 Some(_) => {
@@ -115,7 +122,7 @@ fn RequireUser(children: ChildrenFn) -> impl IntoView {
                     view! { <Redirect path=auth::sign_in_url(&here)/> }.into_any()
                 }
                 // Loading, or reloading after a sign-in: wait for the fresh answer.
-                None => view! { <p>"Loading…"</p> }.into_any(),
+                None => loading().into_any(),
             }}
         </Transition>
     }
@@ -124,6 +131,8 @@ fn RequireUser(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn HomePage() -> impl IntoView {
     let auth = use_auth();
+    let i18n = use_i18n();
+    let t = move |key: Key| move || i18n.t(key);
     view! {
         <Transition fallback=|| ()>
             {move || match auth.session() {
@@ -132,8 +141,8 @@ fn HomePage() -> impl IntoView {
                 Some(_) => view! {
                     <section class="home">
                         <h1>"todokit"</h1>
-                        <p>"Your tasks, managed by a chat assistant that runs on your own server."</p>
-                        <p><A href="/signup">"Create an account"</A> " or " <A href="/signin">"sign in"</A> "."</p>
+                        <p>{t(Key::Tagline)}</p>
+                        <p><A href="/signup">{t(Key::CreateAccount)}</A> {t(Key::Or)} <A href="/signin">{t(Key::SignInLower)}</A> {t(Key::FullStop)}</p>
                     </section>
                 }.into_any(),
             }}

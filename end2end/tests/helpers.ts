@@ -56,3 +56,55 @@ export async function shot(page: Page, name: string) {
 
 /** Any character an emoji font would be needed for (Debian's Chromium has none). */
 export const EMOJI = /[\u{1F300}-\u{1FAFF}\u{2600}-\u{27BF}\u{1F000}-\u{1F2FF}]/u;
+
+/** The words the account pages use, by UI language (the server picks it per request). */
+export const ACCOUNT_WORDS = {
+  en: {
+    name: "Name", email: "Email", password: "Password", signUp: "Sign up", signIn: "Sign in",
+    ready: "your account is ready", hello: (name: string) => `Hello, ${name}`,
+  },
+  ur: {
+    name: "نام", email: "ای میل", password: "پاس ورڈ", signUp: "سائن اپ کریں", signIn: "سائن ان کریں",
+    ready: "آپ کا اکاؤنٹ تیار ہے", hello: (name: string) => `السلام علیکم، ${name}`,
+  },
+};
+
+/** `signUp` for a browser whose pages come in `lang`: signs up a fresh user, signs in, and
+ * lands on the home page; returns the email. */
+export async function signUpIn(page: Page, lang: keyof typeof ACCOUNT_WORDS, name = "Tester") {
+  const w = ACCOUNT_WORDS[lang];
+  const email = `user${Date.now()}-${counter++}@example.com`;
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel(w.name, { exact: true }).fill(name);
+  await page.getByLabel(w.email, { exact: true }).fill(email);
+  await page.getByLabel(w.password, { exact: true }).fill("correct horse battery");
+  await page.getByRole("button", { name: w.signUp }).click();
+  await expect(page).toHaveURL(/\/signin\?signed_up=1$/);
+  await expect(page.getByRole("status")).toContainText(w.ready);
+  await hydrated(page);
+  await page.getByLabel(w.email, { exact: true }).fill(email);
+  await page.getByLabel(w.password, { exact: true }).fill("correct horse battery");
+  await page.getByRole("button", { name: w.signIn }).click();
+  await expect(page.getByRole("heading", { name: w.hello(name) })).toBeVisible();
+  return email;
+}
+
+/** Records every change of `<html lang>` or `dir` the page makes (a flip after hydration);
+ * read them with `langFlips`. Call before navigating. */
+export async function watchLang(page: Page) {
+  await page.addInitScript(() => {
+    const flips: string[] = ((window as any).__langFlips = []);
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const el = r.target as Element;
+        const now = el.getAttribute(r.attributeName!);
+        if (el === document.documentElement && r.oldValue !== now) flips.push(`${r.attributeName}: ${r.oldValue} → ${now}`);
+      }
+    }).observe(document, { attributes: true, attributeOldValue: true, subtree: true, attributeFilter: ["lang", "dir"] });
+  });
+}
+
+export function langFlips(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as any).__langFlips ?? []);
+}

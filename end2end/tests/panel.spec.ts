@@ -1,5 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
-import { EMOJI, chatPanel, hydrated, openChat, say, shot, signUp } from "./helpers";
+import { EMOJI, chatPanel, hydrated, openChat, say, shot, signUp, signUpIn } from "./helpers";
 
 /** The request bodies the panel posts to /api/chatkit, by `type`, as they happen. */
 function recordRequests(page: Page) {
@@ -226,7 +226,7 @@ test("Urdu: the switch, <html lang dir>, Urdu chips and answers, IME-safe Enter"
 test.describe("a browser set to Urdu", () => {
   test.use({ locale: "ur-PK" });
   test("gets the Urdu panel without choosing", async ({ page }) => {
-    await signUp(page);
+    await signUpIn(page, "ur");
     await expect(page.locator("html")).toHaveAttribute("lang", "ur");
     await page.getByRole("button", { name: "چیٹ کھولیں" }).click();
     await expect(chatPanel(page, "چیٹ")).toBeVisible();

@@ -13,6 +13,57 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::i18n::{use_i18n, Key};
+
+/// The value of cookie `name` in a request's `Cookie` headers (empty values count as none).
+#[cfg(feature = "ssr")]
+pub fn request_cookie(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            v.split(';').find_map(|kv| {
+                let (k, val) = kv.trim().split_once('=')?;
+                (k == name && !val.is_empty()).then(|| val.to_string())
+            })
+        })
+}
+
+/// A server function's error in the request's language (`{n}` filled in when given), with
+/// its status set like `session::fail`.
+#[cfg(feature = "ssr")]
+fn refusal(key: Key, n: Option<u64>) -> AppError {
+    let locale = crate::i18n::request_locale();
+    let message = match n {
+        Some(n) => locale.fill(key, "{n}", &n.to_string()),
+        None => locale.t(key).to_string(),
+    };
+    let e = match n {
+        Some(retry_after_secs) => AppError::RateLimited {
+            message,
+            retry_after_secs,
+        },
+        None => AppError::Invalid(message),
+    };
+    session::fail(e)
+}
+
+/// Why `password` is too weak, in the request's language (`password::check_strength` refused it).
+#[cfg(feature = "ssr")]
+fn weak_password(pw: &str) -> AppError {
+    use password::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let n = pw.chars().count();
+    let (key, limit) = if n < MIN_PASSWORD_CHARS {
+        (Key::ErrPasswordShort, MIN_PASSWORD_CHARS)
+    } else if n > MAX_PASSWORD_CHARS {
+        (Key::ErrPasswordLong, MAX_PASSWORD_CHARS)
+    } else {
+        (Key::ErrPasswordEasy, 0)
+    };
+    let message = crate::i18n::request_locale().fill(key, "{n}", &limit.to_string());
+    session::fail(AppError::Invalid(message))
+}
 
 /// The signed-in user as pages see it. `api_token` is a short-lived bearer token for the
 /// chat API (the session cookie itself is HttpOnly).
@@ -90,8 +141,9 @@ pub const SIGNED_UP_URL: &str = "/signin?signed_up=1";
 #[server]
 pub async fn sign_up(email: String, password: String, name: String) -> Result<(), AppError> {
     let state = expect_context::<crate::state::AppState>();
-    let email = session::normalize_email(&email).map_err(session::fail)?;
-    password::check_strength(&password).map_err(|e| session::fail(AppError::Invalid(e)))?;
+    let email =
+        session::normalize_email(&email).map_err(|_| refusal(Key::ErrInvalidEmail, None))?;
+    password::check_strength(&password).map_err(|_| weak_password(&password))?;
     let name = Some(name.trim())
         .filter(|n| !n.is_empty())
         .map(|n| n.chars().take(100).collect::<String>());
@@ -115,34 +167,19 @@ pub async fn sign_in(
     let state = expect_context::<crate::state::AppState>();
     let email = email.trim().to_lowercase();
     if email.is_empty() || password.is_empty() {
-        return Err(session::fail(AppError::Invalid(
-            "Enter your email and password.".into(),
-        )));
+        return Err(refusal(Key::ErrEnterEmailPassword, None));
     }
     // Every attempt holds a unit of both allowances while it runs; a success gives them back,
     // so only failures count, and parallel guesses cannot slip past the limit.
     let address = session::client_address(&state);
-    let limited = |l: crate::rate_limit::Limited| {
-        session::fail(AppError::RateLimited {
-            message: l
-                .message
-                .replace("failed sign-ins", "failed sign-ins for this account"),
-            retry_after_secs: l.retry_after_secs,
-        })
-    };
     state
         .limiter
         .check(Bucket::SignInAccount, &email)
         .await
-        .map_err(limited)?;
+        .map_err(|l| refusal(Key::ErrSignInsAccount, Some(l.retry_after_secs)))?;
     if let Err(l) = state.limiter.check(Bucket::SignInAddress, &address).await {
         state.limiter.refund(Bucket::SignInAccount, &email).await;
-        return Err(session::fail(AppError::RateLimited {
-            message: l
-                .message
-                .replace("failed sign-ins", "failed sign-ins from your network"),
-            retry_after_secs: l.retry_after_secs,
-        }));
+        return Err(refusal(Key::ErrSignInsNetwork, Some(l.retry_after_secs)));
     }
     let found = state.db.user_by_email(&email).await;
     let (user, hash) = match found {
@@ -167,9 +204,7 @@ pub async fn sign_in(
             leptos_axum::redirect(safe_next(next.as_deref()));
             Ok(())
         }
-        _ => Err(session::fail(AppError::Invalid(
-            "Wrong email or password.".into(),
-        ))),
+        _ => Err(refusal(Key::ErrWrongSignIn, None)),
     }
 }
 
@@ -277,23 +312,24 @@ pub fn use_auth() -> AuthContext {
 /// The error of a form posted without JavaScript: the server redirects back with
 /// `?__path=<server fn>&__err=<encoded error>`. Our actions live above the router, which is
 /// why they do not pick it up themselves.
-fn url_error<S: server_fn::ServerFn>() -> Option<String> {
+fn url_error<S: server_fn::ServerFn>() -> Option<AppError> {
     let q = leptos_router::hooks::use_query_map().get_untracked();
     (q.get("__path").as_deref() == Some(S::PATH))
         .then(|| q.get("__err"))
         .flatten()
-        .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e).to_string())
+        .map(|e| server_fn::error::ServerFnUrlError::<AppError>::decode_err(&e))
 }
 
-/// The action's last error, or the one a no-JS post came back with.
+/// The action's last error, or the one a no-JS post came back with, for the reader.
 fn form_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Copy
 where
     S: server_fn::ServerFn<Output = (), Error = AppError> + Clone + Send + Sync + 'static,
 {
+    let i18n = use_i18n();
     let from_url = StoredValue::new(url_error::<S>());
     move || match action.value().get() {
-        Some(r) => r.err().map(|e| e.to_string()),
-        None => from_url.get_value(),
+        Some(r) => r.err().map(|e| i18n.error(&e)),
+        None => from_url.with_value(|e| e.as_ref().map(|e| i18n.error(e))),
     }
 }
 
@@ -304,25 +340,24 @@ pub fn SignInPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map().get_untracked();
     let next = query.get("next").filter(|n| safe_next(Some(n)) == n);
     let signed_up = query.get("signed_up").is_some();
+    let i18n = use_i18n();
+    let t = move |key: Key| move || i18n.t(key);
     view! {
         <section class="auth-card">
-            <h1>"Sign in"</h1>
+            <h1>{t(Key::SignIn)}</h1>
             <Show when=move || signed_up>
-                <p class="notice" role="status">
-                    "Thanks! If this email is new to us, your account is ready: sign in with it. "
-                    "If you already had an account, sign in with its password."
-                </p>
+                <p class="notice" role="status">{t(Key::SignedUpNotice)}</p>
             </Show>
             <ActionForm action=action attr:class="stack">
                 {next.map(|n| view! { <input type="hidden" name="next" value=n/> })}
-                <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
-                <label>"Password" <input type="password" name="password" required autocomplete="current-password"/></label>
-                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign in"</button>
+                <label>{t(Key::Email)} <input type="email" name="email" required autocomplete="email"/></label>
+                <label>{t(Key::Password)} <input type="password" name="password" required autocomplete="current-password"/></label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>{t(Key::SignIn)}</button>
             </ActionForm>
             <Show when=move || error().is_some()>
                 <p class="error" role="alert">{error}</p>
             </Show>
-            <p>"New here? " <A href="/signup">"Create an account"</A></p>
+            <p>{t(Key::NewHere)} <A href="/signup">{t(Key::CreateAccount)}</A></p>
         </section>
     }
 }
@@ -331,19 +366,21 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = use_auth().sign_up;
     let error = form_error(action);
+    let i18n = use_i18n();
+    let t = move |key: Key| move || i18n.t(key);
     view! {
         <section class="auth-card">
-            <h1>"Create your account"</h1>
+            <h1>{t(Key::CreateYourAccount)}</h1>
             <ActionForm action=action attr:class="stack">
-                <label>"Name" <input type="text" name="name" autocomplete="name" maxlength="100"/></label>
-                <label>"Email" <input type="email" name="email" required autocomplete="email"/></label>
-                <label>"Password" <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
-                <button type="submit" class="primary" disabled=move || action.pending().get()>"Sign up"</button>
+                <label>{t(Key::Name)} <input type="text" name="name" autocomplete="name" maxlength="100"/></label>
+                <label>{t(Key::Email)} <input type="email" name="email" required autocomplete="email"/></label>
+                <label>{t(Key::Password)} <input type="password" name="password" required minlength="8" autocomplete="new-password"/></label>
+                <button type="submit" class="primary" disabled=move || action.pending().get()>{t(Key::SignUp)}</button>
             </ActionForm>
             <Show when=move || error().is_some()>
                 <p class="error" role="alert">{error}</p>
             </Show>
-            <p>"Have an account? " <A href="/signin">"Sign in"</A></p>
+            <p>{t(Key::HaveAccount)} <A href="/signin">{t(Key::SignIn)}</A></p>
         </section>
     }
 }
@@ -352,13 +389,14 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignOutButton() -> impl IntoView {
     let auth = use_auth();
+    let i18n = use_i18n();
     view! {
         <ActionForm action=auth.sign_out attr:class="inline">
-            <button type="submit" class="link">"Sign out"</button>
+            <button type="submit" class="link">{move || i18n.t(Key::SignOut)}</button>
         </ActionForm>
         <ActionForm action=auth.sign_out_everywhere attr:class="inline">
-            <button type="submit" class="link" title="Sign out on every device and browser">
-                "End all sessions"
+            <button type="submit" class="link" title=move || i18n.t(Key::EndAllSessionsHint)>
+                {move || i18n.t(Key::EndAllSessions)}
             </button>
         </ActionForm>
     }

@@ -1,7 +1,7 @@
 //! Who is asking: the bearer token (API clients, the page's API token) or the session cookie
 //! (pages, its session checked on every use), verified and turned into a user.
 
-use http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use http::header::{AUTHORIZATION, SET_COOKIE};
 use http::{HeaderMap, HeaderValue};
 use leptos::prelude::*;
 
@@ -30,17 +30,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
         .then(|| token.trim().to_string())
 }
 
+/// The session cookie's token.
 pub fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            v.split(';').find_map(|kv| {
-                let (k, val) = kv.trim().split_once('=')?;
-                (k == COOKIE_NAME && !val.is_empty()).then(|| val.to_string())
-            })
-        })
+    super::request_cookie(headers, COOKIE_NAME)
 }
 
 /// The user of a bearer token: another service's token (provisioning a new `sub`), the

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::markdown::Markdown;
 use crate::error::AppError;
+use crate::i18n::{use_i18n, I18n, Key, Locale};
 use model::*;
 
 #[cfg(feature = "ssr")]
@@ -31,9 +32,14 @@ async fn writer() -> Result<(crate::state::AppState, crate::store::User), AppErr
         .check(crate::rate_limit::Bucket::TaskWrites, &user.id)
         .await
         .map_err(|l| {
+            let secs = l.retry_after_secs;
             fail(AppError::RateLimited {
-                message: l.message,
-                retry_after_secs: l.retry_after_secs,
+                message: crate::i18n::request_locale().fill(
+                    Key::ErrTaskWrites,
+                    "{n}",
+                    &secs.to_string(),
+                ),
+                retry_after_secs: secs,
             })
         })?;
     Ok((state, user))
@@ -214,8 +220,48 @@ fn filter_from_query(q: &leptos_router::params::ParamsMap) -> (TaskFilter, TaskS
     (filter, sort)
 }
 
-fn due_label(t: &Task) -> Option<String> {
-    t.due_at.map(|d| d.format("%b %e").to_string())
+const MONTHS: [Key; 12] = [
+    Key::MonthJan,
+    Key::MonthFeb,
+    Key::MonthMar,
+    Key::MonthApr,
+    Key::MonthMay,
+    Key::MonthJun,
+    Key::MonthJul,
+    Key::MonthAug,
+    Key::MonthSep,
+    Key::MonthOct,
+    Key::MonthNov,
+    Key::MonthDec,
+];
+
+/// "Jan 5" / "5 جنوری".
+fn due_label(due: chrono::DateTime<chrono::Utc>, locale: Locale) -> String {
+    use chrono::Datelike;
+    locale
+        .fill(
+            Key::DueDate,
+            "{month}",
+            locale.t(MONTHS[due.month0() as usize]),
+        )
+        .replace("{day}", &due.day().to_string())
+}
+
+/// A due date as text in the current locale (tracked).
+fn due_text(
+    due: Option<chrono::DateTime<chrono::Utc>>,
+    i18n: I18n,
+) -> Option<impl Fn() -> String + Copy + Send + Sync + 'static> {
+    due.map(|d| move || due_label(d, i18n.locale.get()))
+}
+
+fn priority_key(p: Priority) -> Key {
+    match p {
+        Priority::Low => Key::PriorityLow,
+        Priority::Normal => Key::PriorityNormal,
+        Priority::High => Key::PriorityHigh,
+        Priority::Urgent => Key::PriorityUrgent,
+    }
 }
 
 fn overdue(t: &Task) -> bool {
@@ -231,6 +277,8 @@ pub fn TasksPage() -> impl IntoView {
     let restore = ServerAction::<RestoreTask>::new();
     let changed = use_tasks_changed();
     let query = use_query_map();
+    let i18n = use_i18n();
+    let t = move |key: Key| move || i18n.t(key);
     let tasks = Resource::new(
         move || {
             (
@@ -273,7 +321,7 @@ pub fn TasksPage() -> impl IntoView {
         .into_iter()
         .flatten()
         .next()
-        .map(|e| e.to_string())
+        .map(|e| i18n.error(&e))
     };
     let create_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -286,61 +334,61 @@ pub fn TasksPage() -> impl IntoView {
 
     view! {
         <section class="tasks-page">
-            <h1>"Tasks"</h1>
+            <h1>{t(Key::Tasks)}</h1>
             <ActionForm action=create node_ref=create_form attr:class="task-new">
-                <input type="text" name="title" placeholder="New task" aria-label="Title" required maxlength="200"/>
+                <input type="text" name="title" placeholder=t(Key::NewTask) aria-label=t(Key::Title) required maxlength="200"/>
                 <details>
-                    <summary>"More"</summary>
-                    <textarea name="description" aria-label="Description" placeholder="Description (Markdown)" rows="3"></textarea>
+                    <summary>{t(Key::More)}</summary>
+                    <textarea name="description" aria-label=t(Key::Description) placeholder=t(Key::DescriptionHint) rows="3"></textarea>
                     <PriorityField selected=Priority::Normal/>
-                    <label>"Due" <input type="date" name="due"/></label>
-                    <label>"Tags" <input type="text" name="tags" placeholder="home, errands"/></label>
+                    <label>{t(Key::Due)} <input type="date" name="due"/></label>
+                    <label>{t(Key::Tags)} <input type="text" name="tags" placeholder=t(Key::TagsHint)/></label>
                 </details>
-                <button type="submit" class="primary">"Add"</button>
+                <button type="submit" class="primary">{t(Key::Add)}</button>
             </ActionForm>
 
             <Form method="GET" action="" attr:class="task-filters">
-                <input type="search" name="q" aria-label="Search" placeholder="Search" prop:value=move || param("q")/>
-                <select name="status" aria-label="Status">
-                    {[("all", "All"), ("open", "Open"), ("done", "Done")].into_iter().map(|(v, l)| view! {
-                        <option value=v selected=move || param("status") == v>{l}</option>
+                <input type="search" name="q" aria-label=t(Key::Search) placeholder=t(Key::Search) prop:value=move || param("q")/>
+                <select name="status" aria-label=t(Key::Status)>
+                    {[("all", Key::All), ("open", Key::Open), ("done", Key::Done)].into_iter().map(|(v, l)| view! {
+                        <option value=v selected=move || param("status") == v>{t(l)}</option>
                     }).collect_view()}
                 </select>
-                <select name="priority" aria-label="Priority filter">
-                    <option value="">"Any priority"</option>
+                <select name="priority" aria-label=t(Key::PriorityFilter)>
+                    <option value="">{t(Key::AnyPriority)}</option>
                     {Priority::ALL.into_iter().map(|p| view! {
-                        <option value=p.as_str() selected=move || param("priority") == p.as_str()>{p.as_str()}</option>
+                        <option value=p.as_str() selected=move || param("priority") == p.as_str()>{t(priority_key(p))}</option>
                     }).collect_view()}
                 </select>
-                <select name="due" aria-label="Due">
-                    {[("", "Any time"), ("overdue", "Overdue"), ("today", "Due today"), ("week", "This week")].into_iter().map(|(v, l)| view! {
-                        <option value=v selected=move || param("due") == v>{l}</option>
+                <select name="due" aria-label=t(Key::Due)>
+                    {[("", Key::AnyTime), ("overdue", Key::Overdue), ("today", Key::DueToday), ("week", Key::ThisWeek)].into_iter().map(|(v, l)| view! {
+                        <option value=v selected=move || param("due") == v>{t(l)}</option>
                     }).collect_view()}
                 </select>
-                <input type="text" name="tag" aria-label="Tag" placeholder="Tag" prop:value=move || param("tag")/>
-                <select name="sort" aria-label="Sort">
-                    {[("smart", "Due date"), ("priority", "Priority"), ("created", "Newest"), ("title", "Title")].into_iter().map(|(v, l)| view! {
-                        <option value=v selected=move || param("sort") == v>{l}</option>
+                <input type="text" name="tag" aria-label=t(Key::Tag) placeholder=t(Key::Tag) prop:value=move || param("tag")/>
+                <select name="sort" aria-label=t(Key::Sort)>
+                    {[("smart", Key::SortDue), ("priority", Key::SortPriority), ("created", Key::SortNewest), ("title", Key::SortTitle)].into_iter().map(|(v, l)| view! {
+                        <option value=v selected=move || param("sort") == v>{t(l)}</option>
                     }).collect_view()}
                 </select>
-                <button type="submit">"Apply"</button>
+                <button type="submit">{t(Key::Apply)}</button>
             </Form>
 
             <Show when=move || action_error().is_some()>
                 <p class="error" role="alert">{action_error}</p>
             </Show>
 
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Transition fallback=move || view! { <p>{t(Key::Loading)}</p> }>
                 {move || Suspend::new(async move {
                     match tasks.await {
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{move || i18n.error(&e)}</p> }.into_any(),
                         Ok(list) if list.is_empty() && filtered() => view! {
-                            <p class="empty">"No tasks match these filters. " <A href="/tasks">"Show all"</A></p>
+                            <p class="empty">{t(Key::NoMatch)} <A href="/tasks">{t(Key::ShowAll)}</A></p>
                         }.into_any(),
                         Ok(list) if list.is_empty() => view! {
                             <div class="empty">
-                                <p>"No tasks yet."</p>
-                                <p>"Add one above, or open the chat and say \"add buy milk tomorrow\"."</p>
+                                <p>{t(Key::NoTasks)}</p>
+                                <p>{t(Key::NoTasksHint)}</p>
                             </div>
                         }.into_any(),
                         Ok(list) => view! {
@@ -354,16 +402,16 @@ pub fn TasksPage() -> impl IntoView {
                 })}
             </Transition>
 
-            {move || deleted().map(|t| {
-                let title = t.title.clone();
-                let id = t.id;
+            {move || deleted().map(|task| {
+                let title = task.title.clone();
+                let id = task.id;
                 view! {
                     <div class="toast" role="status">
-                        <span>"Deleted “" {title} "”."</span>
+                        <span>{move || i18n.fill(Key::Deleted, "{name}", &title)}</span>
                         <button type="button" class="link" on:click=move |_| {
                             undone.set(Some(id));
-                            restore.dispatch(RestoreTask { task: t.clone() });
-                        }>"Undo"</button>
+                            restore.dispatch(RestoreTask { task: task.clone() });
+                        }>{t(Key::Undo)}</button>
                     </div>
                 }
             })}
@@ -373,11 +421,12 @@ pub fn TasksPage() -> impl IntoView {
 
 #[component]
 fn PriorityField(selected: Priority) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <label>"Priority"
+        <label>{move || i18n.t(Key::Priority)}
             <select name="priority">
                 {Priority::ALL.into_iter().map(|p| view! {
-                    <option value=p.as_str() selected={p == selected}>{p.as_str()}</option>
+                    <option value=p.as_str() selected={p == selected}>{move || i18n.t(priority_key(p))}</option>
                 }).collect_view()}
             </select>
         </label>
@@ -391,8 +440,10 @@ fn TaskRow(
     update: ServerAction<UpdateTask>,
     delete: ServerAction<DeleteTask>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
+    let tr = move |key: Key| move || i18n.t(key);
     let t = task;
-    let due = due_label(&t);
+    let due = due_text(t.due_at, i18n);
     let late = overdue(&t);
     let due_value = t
         .due_at
@@ -406,32 +457,32 @@ fn TaskRow(
                 <ActionForm action=toggle attr:class="inline">
                     <input type="hidden" name="id" value=t.id/>
                     <input type="hidden" name="done" value=(!t.completed).to_string()/>
-                    <button type="submit" class="check" aria-label={if t.completed { "Reopen" } else { "Complete" }}>
+                    <button type="submit" class="check" aria-label=tr(if t.completed { Key::Reopen } else { Key::Complete })>
                         {if t.completed { "☑" } else { "☐" }}
                     </button>
                 </ActionForm>
                 <span class="task-title">{t.title.clone()}</span>
-                <span class=format!("badge priority-{}", t.priority.as_str())>{t.priority.as_str()}</span>
+                <span class=format!("badge priority-{}", t.priority.as_str())>{tr(priority_key(t.priority))}</span>
                 {due.map(|d| view! { <span class="due" class:overdue=late>{d}</span> })}
                 {t.tags.iter().map(|tag| view! {
                     <A href=format!("/tasks?tag={}", crate::url::encode(tag)) attr:class="tag">{format!("#{tag}")}</A>
                 }).collect_view()}
                 <ActionForm action=delete attr:class="inline">
                     <input type="hidden" name="id" value=t.id/>
-                    <button type="submit" class="link danger" aria-label="Delete">"Delete"</button>
+                    <button type="submit" class="link danger" aria-label=tr(Key::Delete)>{tr(Key::Delete)}</button>
                 </ActionForm>
             </div>
             {(!description.is_empty()).then(|| view! { <Markdown text=Signal::stored(description)/> })}
             <details class="task-edit">
-                <summary>"Edit"</summary>
+                <summary>{tr(Key::Edit)}</summary>
                 <ActionForm action=update attr:class="stack">
                     <input type="hidden" name="id" value=t.id/>
-                    <label>"Title" <input type="text" name="title" value=t.title.clone() required maxlength="200"/></label>
-                    <label>"Description" <textarea name="description" rows="4">{t.description.clone()}</textarea></label>
+                    <label>{tr(Key::Title)} <input type="text" name="title" value=t.title.clone() required maxlength="200"/></label>
+                    <label>{tr(Key::Description)} <textarea name="description" rows="4">{t.description.clone()}</textarea></label>
                     <PriorityField selected=t.priority/>
-                    <label>"Due" <input type="date" name="due" value=due_value/></label>
-                    <label>"Tags" <input type="text" name="tags" value=tags/></label>
-                    <button type="submit" class="primary">"Save"</button>
+                    <label>{tr(Key::Due)} <input type="date" name="due" value=due_value/></label>
+                    <label>{tr(Key::Tags)} <input type="text" name="tags" value=tags/></label>
+                    <button type="submit" class="primary">{tr(Key::Save)}</button>
                 </ActionForm>
             </details>
         </li>
@@ -443,33 +494,39 @@ fn TaskRow(
 pub fn Dashboard(name: Option<String>) -> impl IntoView {
     let changed = use_tasks_changed();
     let data = Resource::new(move || changed.get(), |_| dashboard_data());
+    let i18n = use_i18n();
+    let t = move |key: Key| move || i18n.t(key);
+    let greeting = move || match &name {
+        Some(n) => i18n.fill(Key::GreetingName, "{name}", n),
+        None => i18n.t(Key::Greeting).to_string(),
+    };
     view! {
         <section class="home dashboard">
-            <h1>"Hello" {name.map(|n| format!(", {n}"))}</h1>
+            <h1>{greeting}</h1>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <p class="error">{move || i18n.error(&e)}</p> }.into_any(),
                         Ok(o) => view! {
                             <ul class="counts">
-                                <li><A href="/tasks?status=open"><strong class="count-open">{o.open}</strong>" open"</A></li>
-                                <li><A href="/tasks?status=open&due=today"><strong class="count-today">{o.due_today}</strong>" due today"</A></li>
-                                <li class:alert={o.overdue != 0}><A href="/tasks?due=overdue"><strong class="count-overdue">{o.overdue}</strong>" overdue"</A></li>
+                                <li><A href="/tasks?status=open"><strong class="count-open">{o.open}</strong>{t(Key::CountOpen)}</A></li>
+                                <li><A href="/tasks?status=open&due=today"><strong class="count-today">{o.due_today}</strong>{t(Key::CountDueToday)}</A></li>
+                                <li class:alert={o.overdue != 0}><A href="/tasks?due=overdue"><strong class="count-overdue">{o.overdue}</strong>{t(Key::CountOverdue)}</A></li>
                             </ul>
                             {if o.next.is_empty() {
-                                view! { <p class="empty">"Nothing open. Add a task on " <A href="/tasks">"your tasks"</A> " or in the chat."</p> }.into_any()
+                                view! { <p class="empty">{t(Key::NothingOpen)} <A href="/tasks">{t(Key::YourTasks)}</A> {t(Key::OrInTheChat)}</p> }.into_any()
                             } else {
                                 view! {
-                                    <h2>"Next up"</h2>
+                                    <h2>{t(Key::NextUp)}</h2>
                                     <ul class="task-list next">
-                                        {o.next.into_iter().map(|t| view! {
+                                        {o.next.into_iter().map(|task| view! {
                                             <li class="task">
-                                                <span class="task-title">{t.title.clone()}</span>
-                                                {due_label(&t).map(|d| view! { <span class="due" class:overdue={overdue(&t)}>{d}</span> })}
+                                                <span class="task-title">{task.title.clone()}</span>
+                                                {due_text(task.due_at, i18n).map(|d| view! { <span class="due" class:overdue={overdue(&task)}>{d}</span> })}
                                             </li>
                                         }).collect_view()}
                                     </ul>
-                                    <p><A href="/tasks">"All tasks →"</A></p>
+                                    <p><A href="/tasks">{t(Key::AllTasks)}</A></p>
                                 }.into_any()
                             }}
                         }.into_any(),
