@@ -15,7 +15,7 @@ if [ -f "$stamp" ] && [ -x "$bin" ] && [ -f target/site/pkg/todokit.wasm ] && [ 
   log "nothing changed since the last build: serving it"
 else
   # -P: .br/.gz beside each asset, which the server sends to browsers that accept them.
-  cargo leptos build --release -P
+  build_site
   touch "$stamp"
 fi
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site}

@@ -56,3 +56,8 @@ fi
 # shellcheck disable=SC2034 # read by the scripts that source this one
 target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/Cargo.toml" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+# The release site, one way for run.sh and test.sh: -P writes .br/.gz beside each asset (sent
+# precompressed); --split puts the chat panel's code (`#[lazy]`) in a WASM chunk of its own,
+# fetched when the panel first opens.
+build_site() { (cd "$root" && cargo leptos build --release -P --split); }

@@ -51,8 +51,8 @@ fi
 log "fuzz smoke: each libFuzzer target for 15 s (scripts/fuzz-smoke.sh)"
 scripts/fuzz-smoke.sh
 
-log "release build (cargo leptos build --release -P: precompressed assets, as make run serves)"
-cargo leptos build --release -P
+log "release build (build_site in setup.sh: precompressed, the panel split off, as make run serves)"
+build_site
 
 log "first-load weight within its ratchet (scripts/size-check.sh)"
 scripts/size-check.sh
