@@ -60,7 +60,7 @@ target_dir=$(cargo metadata --format-version 1 --no-deps --manifest-path "$root/
 # The release site, one way for run.sh and test.sh: -P writes .br/.gz beside each asset (sent
 # precompressed); --split puts the chat panel's code in a WASM chunk of its own, fetched when the
 # panel first opens. The .gz files are then rewritten at gzip -9 (-P's are ~15 % bigger): browsers
-# send no `br` over plain HTTP, as a LAN install is often served.
+# send no `br` over plain HTTP beyond loopback, as a LAN install is often served.
 build_site() {
   (cd "$root" && cargo leptos build --release -P --split)
   find "$root/target/site" -name '*.gz' -print0 | while IFS= read -r -d '' gz; do
